@@ -1,0 +1,647 @@
+"""The in-jail worker: a pre-started Python that forks once per job.
+
+Runs as a standalone script inside the jail (standard library only, plus pytest when asked to preload it)
+and is also imported by the host for the shared wire format. Host <-> zygote: frames of a 4-byte big-endian
+length and UTF-8 JSON on the zygote's stdin/stdout. The zygote never trusts the job: a job child closes the
+zygote's channel before any model code runs, the zygote is not dumpable (no ptrace, no /proc/PID/mem), and
+after every job it kills and reaps every process left behind (it is a child subreaper).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import math
+import os
+import resource
+import select
+import signal
+import struct
+import sys
+import time
+
+MAX_FRAME = 16 * 1024 * 1024
+MAX_DEPTH = 64
+_HDR = struct.Struct(">I")
+
+# ---------------------------------------------------------------- wire format
+
+
+class ProtocolError(Exception):
+    pass
+
+
+def write_frame(fd: int, obj: object) -> None:
+    data = json.dumps(obj, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    buf = _HDR.pack(len(data)) + data
+    view = memoryview(buf)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = os.read(fd, n)
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int) -> dict:
+    (size,) = _HDR.unpack(_read_exact(fd, 4))
+    if size > MAX_FRAME:
+        raise ProtocolError(f"frame of {size} bytes")
+    obj = json.loads(_read_exact(fd, size).decode("utf-8"))
+    if not isinstance(obj, dict):
+        raise ProtocolError("frame is not an object")
+    return obj
+
+
+class FrameBuffer:
+    """Splits a byte stream from an untrusted writer into frames; oversize or garbage is a ProtocolError."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+
+    def feed(self, data: bytes) -> list[dict]:
+        self.buf += data
+        out = []
+        while len(self.buf) >= 4:
+            (size,) = _HDR.unpack(self.buf[:4])
+            if size > MAX_FRAME:
+                raise ProtocolError(f"frame of {size} bytes")
+            if len(self.buf) < 4 + size:
+                break
+            raw = bytes(self.buf[4 : 4 + size])
+            del self.buf[: 4 + size]
+            try:
+                obj = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise ProtocolError(f"malformed frame: {exc}") from None
+            if not isinstance(obj, dict):
+                raise ProtocolError("frame is not an object")
+            out.append(obj)
+        return out
+
+
+# ---------------------------------------------------------------- plain data
+# Values cross the boundary as tagged JSON so that the receiver rebuilds exact builtin types and nothing
+# that runs code on load (no pickle). Anything else is refused.
+
+
+class NotPlainData(TypeError):
+    pass
+
+
+def encode(value: object, depth: int = 0) -> object:
+    if depth > MAX_DEPTH:
+        raise NotPlainData("nested too deeply")
+    t = type(value)
+    if value is None or t is bool or t is str:
+        return value
+    if t is int:
+        if abs(value) < 2**53:
+            return value
+        return {"int": str(value)}
+    if t is float:
+        if math.isfinite(value):
+            return {"float": repr(value)}
+        return {"float": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")}
+    if t is list:
+        return [encode(v, depth + 1) for v in value]
+    if t is tuple:
+        return {"tuple": [encode(v, depth + 1) for v in value]}
+    if t is dict:
+        return {"dict": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    if t is set or t is frozenset:
+        return {t.__name__: [encode(v, depth + 1) for v in value]}
+    if t is bytes:
+        return {"bytes": value.hex()}
+    if t is complex:
+        return {"complex": [repr(value.real), repr(value.imag)]}
+    raise NotPlainData(f"{t.__module__}.{t.__qualname__} is not plain data")
+
+
+_HASHABLE = (type(None), bool, int, float, str, tuple, frozenset, bytes, complex)
+
+
+def decode(obj: object, depth: int = 0) -> object:
+    """Rebuild exact builtin values from `encode`'s output; raises NotPlainData on anything else."""
+    if depth > MAX_DEPTH:
+        raise NotPlainData("nested too deeply")
+    t = type(obj)
+    if obj is None or t is bool or t is str:
+        return obj
+    if t is int:
+        return int(obj)
+    if t is list:
+        return [decode(v, depth + 1) for v in obj]
+    if t is not dict or len(obj) != 1:
+        raise NotPlainData(f"unexpected {t.__name__} on the wire")
+    ((tag, v),) = obj.items()
+    try:
+        if tag == "int" and type(v) is str:
+            return int(v)
+        if tag == "float" and type(v) is str:
+            return float(v)
+        if tag == "tuple" and type(v) is list:
+            return tuple(decode(x, depth + 1) for x in v)
+        if tag == "dict" and type(v) is list:
+            out = {}
+            for pair in v:
+                if type(pair) is not list or len(pair) != 2:
+                    raise NotPlainData("bad dict item")
+                key = decode(pair[0], depth + 1)
+                if type(key) not in _HASHABLE:
+                    raise NotPlainData("unhashable dict key")
+                out[key] = decode(pair[1], depth + 1)
+            return out
+        if tag in ("set", "frozenset") and type(v) is list:
+            items = [decode(x, depth + 1) for x in v]
+            if any(type(x) not in _HASHABLE for x in items):
+                raise NotPlainData("unhashable set item")
+            return set(items) if tag == "set" else frozenset(items)
+        if tag == "bytes" and type(v) is str:
+            return bytes.fromhex(v)
+        if tag == "complex" and type(v) is list and len(v) == 2:
+            return complex(float(v[0]), float(v[1]))
+    except (ValueError, TypeError) as exc:
+        raise NotPlainData(str(exc)) from None
+    raise NotPlainData(f"unknown tag {tag!r}")
+
+
+# ---------------------------------------------------------------- process hygiene
+
+_libc = None
+
+
+def _prctl(option: int, arg: int) -> None:
+    global _libc
+    try:
+        if _libc is None:
+            _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.prctl(option, arg, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+PR_SET_DUMPABLE = 4
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _children_of(pid: int) -> list[int]:
+    kids = []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return kids
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        tail = stat[stat.rfind(b")") + 2 :].split()
+        if len(tail) > 1 and int(tail[1]) == pid:
+            kids.append(int(name))
+    return kids
+
+
+def reap_all(in_pid_namespace: bool) -> None:
+    """Kill and reap every process the last job left behind, also ones that called setsid."""
+    me = os.getpid()
+    for _ in range(200):
+        if in_pid_namespace:
+            try:
+                os.kill(-1, signal.SIGKILL)  # in our own pid namespace: everything but us and its init
+            except OSError:
+                pass
+        kids = _children_of(me)
+        for pid in kids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        reaped = False
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                break
+            reaped = True
+        if not kids and not reaped:
+            time.sleep(0.001)
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0 and not _children_of(me):
+                    return
+            except ChildProcessError:
+                return
+
+
+# ---------------------------------------------------------------- job children (model code runs here)
+
+
+def _limit(res: int, value: int | None) -> None:
+    if value is None:
+        return
+    try:
+        resource.setrlimit(res, (value, value))
+    except (ValueError, OSError):
+        soft, hard = resource.getrlimit(res)
+        if hard != resource.RLIM_INFINITY and value > hard:
+            resource.setrlimit(res, (hard, hard))
+
+
+def _apply_limits(lim: dict) -> None:
+    mb = 1024 * 1024
+    _limit(resource.RLIMIT_AS, lim.get("mem_mb") and lim["mem_mb"] * mb)
+    _limit(resource.RLIMIT_CPU, lim.get("cpu_s") and int(math.ceil(lim["cpu_s"])))
+    _limit(resource.RLIMIT_NPROC, lim.get("nproc"))
+    _limit(resource.RLIMIT_FSIZE, lim.get("fsize_mb") and lim["fsize_mb"] * mb)
+    _limit(resource.RLIMIT_NOFILE, lim.get("nofile", 256))
+    _limit(resource.RLIMIT_CORE, 0)
+
+
+def _child_serve(job: dict, req_fd: int, res_fd: int) -> None:
+    import importlib.util
+
+    try:
+        spec = importlib.util.spec_from_file_location("solution", os.path.join(job["workdir"], "solution.py"))
+        if spec is None or spec.loader is None:
+            raise ImportError("no solution.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["solution"] = module
+        spec.loader.exec_module(module)
+        func = getattr(module, job["entry_point"])
+        if not callable(func):
+            raise TypeError(f"{job['entry_point']} is not callable")
+    except BaseException as exc:  # noqa: BLE001 - any failure to load is the submission's error
+        write_frame(res_fd, {"op": "loaded", "ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]})
+        os._exit(3)
+    write_frame(res_fd, {"op": "loaded", "ok": True})
+    while True:
+        try:
+            req = read_frame(req_fd)
+        except EOFError:
+            os._exit(0)
+        try:
+            args = decode(req["args"])
+            value = func(*args)
+            reply = {"op": "result", "id": req["id"], "ok": True, "value": encode(value)}
+        except BaseException as exc:  # noqa: BLE001
+            reply = {"op": "result", "id": req["id"], "ok": False, "error": f"{type(exc).__name__}: {exc}"[:2000]}
+        write_frame(res_fd, reply)
+
+
+def _child_pytest(job: dict, res_fd: int) -> None:
+    import pytest
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.reports: list[dict] = []
+
+        def pytest_runtest_logreport(self, report) -> None:
+            if report.when == "call" or report.outcome != "passed":
+                self.reports.append({"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome})
+
+    recorder = Recorder()
+    for path in reversed(job.get("sys_path", [])):
+        sys.path.insert(0, path)
+    code = pytest.main(job["pytest_args"], plugins=[recorder])
+    try:
+        write_frame(res_fd, {"op": "report", "exit": int(code), "reports": recorder.reports})
+    except (OSError, ValueError):
+        pass
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(code))
+
+
+def _child_exec(job: dict) -> None:
+    os.execvpe(job["argv"][0], job["argv"], job.get("env", {"PATH": "/usr/bin:/bin"}))
+
+
+def _run_child(job: dict, fds: dict) -> None:
+    """In the forked child: rewire fds, drop the zygote's channel, apply limits, run the job."""
+    try:
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(fds["out_w"], 1)
+        os.dup2(fds["err_w"], 2)
+        os.dup2(fds["req_r"], 3)
+        os.dup2(fds["res_w"], 4)
+        os.closerange(5, 65536)
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_DFL)
+        os.chdir(job["cwd"])
+        _apply_limits(job.get("limits", {}))
+        sys.argv = ["solution"]
+        mode = job["mode"]
+        if mode == "serve":
+            _child_serve(job, 3, 4)
+        elif mode == "pytest":
+            _child_pytest(job, 4)
+        elif mode == "exec":
+            _child_exec(job)
+    except BaseException:  # noqa: BLE001
+        import traceback
+
+        traceback.print_exc()
+    os._exit(70)
+
+
+# ---------------------------------------------------------------- the zygote loop
+
+
+def _write_files(root: str, files: dict) -> None:
+    for rel, text in files.items():
+        path = os.path.join(root, rel)
+        real = os.path.realpath(path)
+        if not real.startswith(os.path.realpath(root) + os.sep):
+            raise ProtocolError(f"path {rel!r} leaves the job folder")
+        os.makedirs(os.path.dirname(real), exist_ok=True)
+        with open(real, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+
+def _wipe(path: str) -> None:
+    if not os.path.lexists(path):
+        return
+    for root, dirs, files in os.walk(path, topdown=False):
+        for name in dirs:
+            full = os.path.join(root, name)
+            try:
+                os.chmod(full, 0o700)
+            except OSError:
+                pass
+        for name in files + dirs:
+            full = os.path.join(root, name)
+            try:
+                if os.path.isdir(full) and not os.path.islink(full):
+                    os.rmdir(full)
+                else:
+                    os.unlink(full)
+            except OSError:
+                pass
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
+
+
+class Tail:
+    """Keeps the last `keep` bytes of a stream and counts the rest."""
+
+    def __init__(self, keep: int) -> None:
+        self.keep = keep
+        self.buf = bytearray()
+        self.total = 0
+
+    def add(self, data: bytes) -> None:
+        self.total += len(data)
+        self.buf += data
+        if len(self.buf) > self.keep:
+            del self.buf[: len(self.buf) - self.keep]
+
+    def text(self) -> str:
+        return self.buf.decode("utf-8", errors="replace")
+
+
+class Zygote:
+    def __init__(self, workroot: str, in_pid_namespace: bool) -> None:
+        self.workroot = workroot
+        self.pidns = in_pid_namespace
+        self.host_in, self.host_out = 0, 1
+
+    def send(self, obj: dict) -> None:
+        write_frame(self.host_out, obj)
+
+    def serve_forever(self) -> None:
+        self.send({"op": "ready", "pid": os.getpid(), "python": sys.version.split()[0]})
+        while True:
+            try:
+                msg = read_frame(self.host_in)
+            except EOFError:
+                return
+            if msg.get("op") == "run":
+                self.run(msg["job"])
+            elif msg.get("op") == "exit":
+                return
+
+    def run(self, job: dict) -> None:
+        started = time.monotonic()
+        jobdir = os.path.join(self.workroot, "job")
+        testdir = os.path.join(self.workroot, "tests")
+        for d in (jobdir, testdir):
+            _wipe(d)
+            os.makedirs(d, mode=0o700, exist_ok=True)
+        try:
+            _write_files(jobdir, job.get("files", {}))
+            _write_files(testdir, job.get("test_files", {}))
+        except (OSError, ProtocolError) as exc:
+            self.send({"op": "done", "status": "error", "error": f"could not write files: {exc}", "duration": 0.0})
+            return
+        if job.get("test_files"):
+            for root, dirs, files in os.walk(testdir):
+                for name in files:
+                    os.chmod(os.path.join(root, name), 0o444)
+                for name in dirs:
+                    os.chmod(os.path.join(root, name), 0o555)
+            os.chmod(testdir, 0o555)
+        subst = {"{workdir}": jobdir, "{testdir}": testdir}
+
+        def fill(value):
+            if isinstance(value, str):
+                for k, v in subst.items():
+                    value = value.replace(k, v)
+                return value
+            if isinstance(value, list):
+                return [fill(v) for v in value]
+            return value
+
+        job = dict(job)
+        job["workdir"] = jobdir
+        job["cwd"] = fill(job.get("cwd", "{workdir}"))
+        for key in ("pytest_args", "sys_path", "argv"):
+            if key in job:
+                job[key] = fill(job[key])
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        req_r, req_w = os.pipe()
+        res_r, res_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(self.host_in)
+            os.close(self.host_out)
+            _run_child(job, {"out_w": out_w, "err_w": err_w, "req_r": req_r, "res_w": res_w})
+        for fd in (out_w, err_w, req_r, res_w):
+            os.close(fd)
+        result = self._supervise(job, pid, out_r, err_r, req_w, res_r, started)
+        for fd in (out_r, err_r, req_w, res_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        reap_all(self.pidns)
+        _wipe(jobdir)
+        _wipe(testdir)
+        self.send(result)
+
+    def _supervise(self, job, pid, out_r, err_r, req_w, res_r, started) -> dict:
+        wall = float(job.get("timeout_s", 10.0))
+        call_timeout = float(job.get("call_timeout_s", wall))
+        max_output = int(job.get("max_output", 1 << 20))
+        keep = int(job.get("keep_output", 4096))
+        deadline = started + wall
+        out, err = Tail(keep), Tail(keep)
+        frames = FrameBuffer()
+        reports: list[dict] = []
+        status, detail = None, ""
+        serve = job["mode"] == "serve"
+        pending: dict | None = None
+        pending_since = 0.0
+        exit_status = None
+        drain_until = None
+        open_fds = {out_r, err_r, res_r}
+        while status is None:
+            now = time.monotonic()
+            if exit_status is None:
+                wpid, wstat = os.waitpid(pid, os.WNOHANG)
+                if wpid == pid:
+                    exit_status = wstat
+            if exit_status is not None:
+                # the job is over: read what it left in the pipes, but never wait on a lingering grandchild
+                drain_until = drain_until or now + 0.2
+                if not open_fds or now > drain_until:
+                    break
+            if now >= deadline:
+                status, detail = "timeout", f"wall time over {wall:g}s"
+                break
+            if pending is not None and now - pending_since > call_timeout:
+                status, detail = "timeout", f"call took over {call_timeout:g}s"
+                break
+            watch = list(open_fds)
+            if serve and pending is None and exit_status is None:
+                watch.append(self.host_in)
+            limit = deadline if pending is None else min(deadline, pending_since + call_timeout)
+            wait = min(max(0.0, limit - now), 0.02 if exit_status is not None else 0.25)
+            try:
+                ready, _, _ = select.select(watch, [], [], wait)
+            except InterruptedError:
+                continue
+            for fd in ready:
+                if fd == self.host_in:
+                    msg = read_frame(self.host_in)
+                    if msg.get("op") == "call":
+                        pending, pending_since = msg, time.monotonic()
+                        try:
+                            write_frame(req_w, {"id": msg["id"], "args": msg["args"]})
+                        except OSError:
+                            pass  # the child is gone; its exit is noticed above
+                    elif msg.get("op") == "end":
+                        status = "ended"
+                    continue
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    open_fds.discard(fd)
+                    continue
+                if fd == out_r:
+                    out.add(data)
+                elif fd == err_r:
+                    err.add(data)
+                else:
+                    try:
+                        for frame in frames.feed(data):
+                            op = frame.get("op")
+                            if op == "loaded" and serve:
+                                self.send({"op": "loaded", "ok": frame.get("ok") is True,
+                                           "error": str(frame.get("error", ""))[:2000]})
+                            elif op == "result" and serve and pending is not None:
+                                if frame.get("id") != pending["id"]:
+                                    raise ProtocolError("an answer to a call that was not asked")
+                                self.send({"op": "result", "id": pending["id"], "ok": frame.get("ok") is True,
+                                           "value": frame.get("value"), "error": str(frame.get("error", ""))[:2000]})
+                                pending = None
+                            elif op == "report" and not serve:
+                                reports.append(frame)
+                    except ProtocolError as exc:
+                        status, detail = "error", f"malformed message from the solution process: {exc}"
+                        break
+                if out.total + err.total > max_output:
+                    status, detail = "output_limit", f"output over {max_output} bytes"
+                    break
+        if exit_status is None:
+            for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+                try:
+                    kill()
+                except OSError:
+                    pass
+            try:
+                _, exit_status = os.waitpid(pid, 0)
+            except ChildProcessError:
+                exit_status = None
+        if serve and pending is not None:
+            self.send({"op": "result", "id": pending["id"], "ok": False,
+                       "error": detail or "the solution process exited before answering"})
+        code = sig = None
+        if exit_status is not None:
+            if os.WIFEXITED(exit_status):
+                code = os.WEXITSTATUS(exit_status)
+            elif os.WIFSIGNALED(exit_status):
+                sig = os.WTERMSIG(exit_status)
+        if status in (None, "ended"):
+            status = "exit" if code is not None else ("signal" if sig is not None else "error")
+            if sig == signal.SIGXCPU:
+                status, detail = "timeout", "CPU time limit"
+        return {
+            "op": "done",
+            "status": status,
+            "detail": detail,
+            "exit_code": code,
+            "signal": sig,
+            "report": reports[-1] if reports else None,
+            "stdout": out.text(),
+            "stderr": err.text(),
+            "output_bytes": out.total + err.total,
+            "duration": time.monotonic() - started,
+        }
+
+
+def main(argv: list[str]) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--workroot", required=True)
+    parser.add_argument("--pidns", action="store_true", help="we run in our own pid namespace")
+    parser.add_argument("--preload", action="append", default=[], help="modules to import before forking")
+    parser.add_argument("--sys-path", action="append", default=[])
+    args = parser.parse_args(argv)
+    _prctl(PR_SET_DUMPABLE, 0)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    for path in args.sys_path:
+        sys.path.append(path)
+    for name in args.preload:
+        __import__(name)
+    os.makedirs(args.workroot, mode=0o700, exist_ok=True)
+    Zygote(args.workroot, args.pidns).serve_forever()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
