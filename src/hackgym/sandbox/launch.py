@@ -22,7 +22,8 @@ JAIL_WORKROOT = "/tmp/hg"
 SLOT_UID_BASE = 61000  # root runs each slot's jail as its own unprivileged uid, SLOT_UID_BASE + slot
 STAGE_DIR = "/run/hackgym-stage"
 PYTEST_PACKAGES = ("_pytest", "pytest", "pluggy", "iniconfig", "packaging", "py.py", "pygments")
-SCRUBBED_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+SCRUBBED_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 def base_prefix() -> Path:

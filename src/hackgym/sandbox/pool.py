@@ -63,6 +63,47 @@ class JobResult(BaseModel):
     duration: float = 0.0
 
 
+class _Spawner:
+    """Starts every slot from one long-lived thread.
+
+    bwrap --die-with-parent uses PR_SET_PDEATHSIG, which fires when the *thread* that forked it exits; slots
+    started from short-lived worker threads would die with them.
+    """
+
+    def __init__(self) -> None:
+        self.requests: queue.Queue = queue.Queue()
+        self.thread = threading.Thread(target=self._loop, name="hackgym-sandbox-spawner", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            args, kwargs, reply = self.requests.get()
+            try:
+                reply.put((True, subprocess.Popen(args, **kwargs)))
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+                reply.put((False, exc))
+
+    def spawn(self, args: list[str], **kwargs: Any) -> subprocess.Popen:
+        reply: queue.Queue = queue.Queue(maxsize=1)
+        self.requests.put((args, kwargs, reply))
+        ok, value = reply.get()
+        if not ok:
+            raise value
+        return value
+
+
+_SPAWNER: _Spawner | None = None
+_SPAWNER_LOCK = threading.Lock()
+
+
+def _spawn(args: list[str], **kwargs: Any) -> subprocess.Popen:
+    global _SPAWNER
+    with _SPAWNER_LOCK:
+        if _SPAWNER is None or not _SPAWNER.thread.is_alive():
+            _SPAWNER = _Spawner()
+    return _SPAWNER.spawn(args, **kwargs)
+
+
 class SlotCrashed(Exception):
     """The slot's zygote died or stopped answering; the slot is restarted."""
 
@@ -93,7 +134,7 @@ class Slot:
             spec = _launch.process_launch(self.index, self._tmp.name, self.config.preload_pytest)
         self.description = spec.description
         self.stderr_file = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
+        self.proc = _spawn(
             spec.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr_file,
             env=spec.env, start_new_session=True, pass_fds=(),
         )
@@ -127,6 +168,14 @@ class Slot:
             with contextlib.suppress(Exception):
                 self._tmp.cleanup()
             self._tmp = None
+
+    def last_words(self) -> str:
+        """The tail of the zygote's own stderr, for crash reports."""
+        try:
+            self.stderr_file.seek(0)
+            return self.stderr_file.read().decode("utf-8", "replace")[-600:]
+        except (AttributeError, OSError, ValueError):
+            return ""
 
     @property
     def alive(self) -> bool:
@@ -269,7 +318,8 @@ class Pool:
                         self.restarts += 1
                 s.start()
             yield s
-        except SlotCrashed:
+        except SlotCrashed as exc:
+            exc.args = (f"{exc}; slot said: {s.last_words().strip()}",)
             s.stop()
             raise
         finally:
@@ -278,9 +328,11 @@ class Pool:
     def run(self, job: dict, limits: Limits | None = None) -> JobResult:
         """One job; a slot that dies under it yields status `crashed` and is restarted for the next job."""
         limits = limits or Limits()
-        with contextlib.suppress(SlotCrashed), self.slot() as s:
-            return s.run(job, limits)
-        return JobResult(status="crashed", detail="the sandbox slot died or stopped answering")
+        try:
+            with self.slot() as s:
+                return s.run(job, limits)
+        except SlotCrashed as exc:
+            return JobResult(status="crashed", detail=f"the sandbox slot died or stopped answering: {exc}")
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any], progress: Callable[[int], None] | None = None) -> list:
         """Apply `fn` to items on `workers` threads (each takes a slot inside `fn`); results in input order."""
