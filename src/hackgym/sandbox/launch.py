@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,8 @@ JAIL_PY = "/opt/hg/python"  # the interpreter's prefix inside the jail
 JAIL_SITE = "/opt/hg/site"  # pytest and its dependencies only, never the project or datasets
 JAIL_ZYGOTE = "/opt/hg/zygote.py"
 JAIL_WORKROOT = "/tmp/hg"
-SLOT_UID_BASE = 61000  # root runs each slot's jail as its own unprivileged uid, SLOT_UID_BASE + slot
+SLOT_UID_BASE = 61000  # root runs each slot's jail as its own unprivileged uid, see slot_uid
+UIDS_PER_PROCESS = 64
 STAGE_DIR = "/run/hackgym-stage"
 PYTEST_PACKAGES = ("_pytest", "pytest", "pluggy", "iniconfig", "packaging", "py.py", "pygments")
 SCRUBBED_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
@@ -35,6 +37,12 @@ def interpreter() -> Path:
     exe = Path(os.path.realpath(sys.executable))
     prefix = base_prefix()
     return exe if exe.is_relative_to(prefix) else prefix / "bin" / f"python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def slot_uid(slot: int) -> int:
+    """The uid a root-started slot runs as: one per slot, and a separate block per host process, so that
+    RLIMIT_NPROC (counted per uid) never couples slots or two programs grading on the same machine."""
+    return SLOT_UID_BASE + (os.getpid() % 1000) * UIDS_PER_PROCESS + slot % UIDS_PER_PROCESS
 
 
 @functools.lru_cache(maxsize=1)
@@ -63,7 +71,7 @@ class Launch:
 
 def process_launch(slot: int, workroot: str, preload_pytest: bool) -> Launch:
     """rlimits only: the job shares the host's filesystem, network and user. Not isolation."""
-    argv = [str(interpreter()), "-I", "-S", "-B", str(ZYGOTE), "--workroot", workroot]
+    argv = [str(interpreter()), "-I", "-S", "-B", str(ZYGOTE), "--workroot", workroot, "--scratch", workroot]
     if preload_pytest:
         site = {str(Path(p).parent) for p, _ in pytest_sources()}
         for s in sorted(site):
@@ -83,6 +91,28 @@ def bwrap_path() -> str:
     return path
 
 
+@functools.lru_cache(maxsize=1)
+def bwrap_features() -> frozenset[str]:
+    """Options this bubblewrap knows (`--disable-userns` came in 0.8.0, `--size` in 0.6.0)."""
+    try:
+        text = subprocess.run([bwrap_path(), "--help"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()
+    return frozenset(opt for opt in ("--disable-userns", "--size") if opt in text)
+
+
+def _hidden_package_dirs() -> list[str]:
+    """Jail paths of every site-/dist-packages folder the read-only binds would otherwise show."""
+    prefix = base_prefix()
+    hidden = []
+    candidates = [*Path("/usr/lib").glob("python3*/*-packages"), *Path("/usr/local/lib").glob("python3*/*-packages"),
+                  *prefix.glob("lib/python3*/*-packages")]
+    for path in candidates:
+        if path.is_dir() and not path.is_symlink():
+            hidden.append(f"{JAIL_PY}/{path.relative_to(prefix)}" if path.is_relative_to(prefix) else str(path))
+    return sorted(set(hidden))
+
+
 def _system_binds() -> list[str]:
     args = ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
@@ -96,7 +126,8 @@ def _system_binds() -> list[str]:
     return args
 
 
-def jail_launch(slot: int, preload_pytest: bool, command: list[str] | None = None) -> Launch:
+def jail_launch(slot: int, preload_pytest: bool, command: list[str] | None = None,
+                cgroup_procs: Sequence[str] = (), tmp_mb: int = 256) -> Launch:
     """A bubblewrap jail run by an unprivileged uid with every namespace unshared.
 
     As root, the launcher first stages the interpreter and pytest under a private mount namespace so that an
@@ -107,28 +138,41 @@ def jail_launch(slot: int, preload_pytest: bool, command: list[str] | None = Non
     if preload_pytest:
         binds += [(src, f"{JAIL_SITE}/{name}") for src, name in pytest_sources()]
     py = f"{JAIL_PY}/{interpreter().relative_to(base_prefix())}"
-    inner = [py, "-I", "-S", "-B", JAIL_ZYGOTE, "--workroot", JAIL_WORKROOT, "--pidns"]
+    inner = [py, "-I", "-S", "-B", JAIL_ZYGOTE, "--workroot", JAIL_WORKROOT, "--pidns",
+             "--scratch", "/tmp", "--scratch", "/dev/shm"]
     if preload_pytest:
         inner += ["--sys-path", JAIL_SITE, "--preload", "pytest"]
     if command is not None:
         inner = [py if c == "{python}" else c for c in command]
     root = os.geteuid() == 0
+    features = bwrap_features()
     bw = [bwrap_path(), "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
           "--hostname", "jail", "--clearenv"]
+    if "--disable-userns" in features:  # no nested user namespaces: the kernel's userns code stays out of reach
+        bw += ["--unshare-user", "--disable-userns"]
     for k, v in SCRUBBED_ENV.items():
         bw += ["--setenv", k, v]
     bw += _system_binds()
-    bw += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", JAIL_WORKROOT]
+    size = ["--size", str(tmp_mb << 20)] if "--size" in features else []
+    bw += ["--proc", "/proc", "--dev", "/dev", *size, "--tmpfs", "/dev/shm", *size, "--tmpfs", "/tmp",
+           "--dir", JAIL_WORKROOT]
     staged = []
     for i, (src, dest) in enumerate(binds):
         source = f"{STAGE_DIR}/{i}" if root else src
         bw += ["--ro-bind", source, dest]
         staged.append((src, f"{STAGE_DIR}/{i}", os.path.isdir(src)))
+    for hidden in _hidden_package_dirs():  # the interpreter and /usr carry other packages: show none of them
+        bw += ["--tmpfs", hidden, "--remount-ro", hidden]
+    # bwrap's root and /dev are writable tmpfs: read-only, a job cannot leave files there for the next job
+    bw += ["--remount-ro", "/dev", "--remount-ro", "/"]
     bw += ["--chdir", "/tmp", "--"] + inner
     if not root:
         return Launch(bw, dict(SCRUBBED_ENV), True, "jail (bubblewrap, own uid)")
-    uid = SLOT_UID_BASE + slot
-    script = ["set -e", f"mount -t tmpfs -o mode=0755 hackgym-stage {STAGE_DIR}"]
+    uid = slot_uid(slot)
+    script = ["set -e"]
+    # join the slot's cgroups before anything forks, so every process of the slot is counted and killable
+    script += [f"echo $$ > {shlex.quote(f)}" for f in cgroup_procs]
+    script.append(f"mount -t tmpfs -o mode=0755 hackgym-stage {STAGE_DIR}")
     for src, dest, is_dir in staged:
         script.append(f"{'mkdir' if is_dir else 'touch'} {shlex.quote(dest)}")
         script.append(f"mount --bind {shlex.quote(src)} {shlex.quote(dest)}")

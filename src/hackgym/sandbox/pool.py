@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import SandboxUnavailable
+from . import cgroup as _cgroup
 from . import launch as _launch
 from .zygote import FrameBuffer, ProtocolError, write_frame
 
@@ -47,6 +48,9 @@ class SandboxConfig(BaseModel):
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
     preload_pytest: bool = True
     recycle_after: int = Field(500, ge=1, description="restart a slot after this many jobs")
+    slot_mem_mb: int = Field(2048, ge=64, description="cgroup memory limit of a whole slot (tmpfs included)")
+    slot_pids: int = Field(256, ge=8, description="cgroup limit on a slot's processes, setsid ones included")
+    tmp_mb: int = Field(256, ge=8, description="size of the jail's private /tmp")
 
 
 class JobResult(BaseModel):
@@ -61,6 +65,8 @@ class JobResult(BaseModel):
     stderr: str = ""
     output_bytes: int = 0
     duration: float = 0.0
+    leftovers: int = 0  # processes still alive after the job, killed by the zygote's subreaper sweep
+    anomaly: bool = False  # the slot is restarted before its next job
 
 
 class _Spawner:
@@ -119,28 +125,43 @@ class Slot:
         self.frames = FrameBuffer()
         self.inbox: list[dict] = []
         self._tmp: tempfile.TemporaryDirectory | None = None
+        self.cgroup: _cgroup.SlotCgroup | None = None
         self.description = ""
+        self.dirty = False  # an anomaly happened: restart before the next job
+        self.starts = 0
 
     # -- lifecycle
     def start(self) -> None:
         self.stop()
+        self.cgroup = _cgroup.slot_cgroup(self.index, self.config.slot_mem_mb, self.config.slot_pids)
+        procs = self.cgroup.procs_files if self.cgroup else []
         if self.config.mode == "jail":
             problem = _launch.jail_problem()
             if problem:
+                self.stop()
                 raise SandboxUnavailable(problem + " (or choose --sandbox process, which is not isolation)")
-            spec = _launch.jail_launch(self.index, self.config.preload_pytest)
-        else:
+            spec = _launch.jail_launch(self.index, self.config.preload_pytest, cgroup_procs=procs,
+                                       tmp_mb=self.config.tmp_mb)
+        elif self.config.mode == "process":
             self._tmp = tempfile.TemporaryDirectory(prefix="hackgym-slot-")
             spec = _launch.process_launch(self.index, self._tmp.name, self.config.preload_pytest)
+        else:
+            raise SandboxUnavailable(f"unknown sandbox mode {self.config.mode!r}: use jail or process")
         self.description = spec.description
-        self.stderr_file = tempfile.TemporaryFile()
+        self.stderr_file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the slot
         self.proc = _spawn(
             spec.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr_file,
             env=spec.env, start_new_session=True, pass_fds=(),
         )
+        if self.cgroup is not None and self.config.mode == "process":
+            # the zygote forks nothing before its first job, which it only gets after this
+            with contextlib.suppress(OSError):
+                self.cgroup.add(self.proc.pid)
         self.frames = FrameBuffer()
         self.inbox = []
         self.jobs = 0
+        self.dirty = False
+        self.starts += 1
         try:
             ready = self._recv(time.monotonic() + 60)
         except SlotCrashed as exc:
@@ -154,16 +175,33 @@ class Slot:
 
     def stop(self) -> None:
         if self.proc is not None:
+            # Inside first, then the outer bwrap: it reaps its child before it exits. Killed the other way
+            # round, the inner bwrap is orphaned to a host init that may reap slowly, and its zombie counts
+            # against the slot uid's process limit.
+            inner = _descendants(self.proc.pid)
+            if self.cgroup is not None:
+                inner |= self.cgroup.pids() - {self.proc.pid}
+            for pid in inner:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                self.proc.wait(timeout=1)
             with contextlib.suppress(OSError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             with contextlib.suppress(OSError):
                 self.proc.kill()
+            if self.cgroup is not None:
+                self.cgroup.kill_all()  # jobs that left the zygote's process group (process mode) die too
             with contextlib.suppress(Exception):
                 self.proc.wait(timeout=5)
             for stream in (self.proc.stdin, self.proc.stdout):
                 with contextlib.suppress(Exception):
                     stream.close()
             self.proc = None
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
+            self.cgroup.remove()
+            self.cgroup = None
         if self._tmp is not None:
             with contextlib.suppress(Exception):
                 self._tmp.cleanup()
@@ -204,7 +242,10 @@ class Slot:
                 self.inbox.extend(self.frames.feed(data))
             except ProtocolError as exc:
                 raise SlotCrashed(f"garbled reply from the slot: {exc}") from None
-        return self.inbox.pop(0)
+        msg = self.inbox.pop(0)
+        if msg.get("op") == "done" and msg.get("anomaly"):
+            self.dirty = True
+        return msg
 
     # -- jobs
     def run(self, job: dict, limits: Limits) -> JobResult:
@@ -225,6 +266,25 @@ class Slot:
             yield session
         finally:
             session.end()
+
+
+def _descendants(root: int) -> set[int]:
+    """Every live descendant of `root` (one scan of /proc; only used when a slot stops)."""
+    parents: dict[int, int] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as fh:
+                    stat = fh.read()
+                parents[int(name)] = int(stat[stat.rfind(b")") + 2 :].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    found: set[int] = set()
+    frontier = {root}
+    while frontier:
+        frontier = {pid for pid, ppid in parents.items() if ppid in frontier and pid not in found}
+        found |= frontier
+    return found
 
 
 def _with_limits(job: dict, limits: Limits) -> dict:
@@ -312,7 +372,7 @@ class Pool:
             raise RuntimeError("the pool is closed")
         s = self._free.get()
         try:
-            if not s.alive or s.jobs >= self.config.recycle_after:
+            if not s.alive or s.dirty or s.jobs >= self.config.recycle_after:
                 if s.proc is not None:
                     with self._lock:
                         self.restarts += 1
@@ -367,6 +427,33 @@ def _as_completed(futures):
     from concurrent.futures import as_completed
 
     return as_completed(futures)
+
+
+PROCESS_WARNING = (
+    "WARNING: --sandbox process is NOT isolation: model-written code runs as your user and can read your files "
+    "and environment, use the network and signal your processes; only resource limits apply. Use it for "
+    "trusted code, or where bubblewrap cannot run."
+)
+
+
+def describe_mode(mode: str) -> str:
+    """What a sandbox mode protects against, in one paragraph for the CLI to print (a warning for `process`)."""
+    cg = _cgroup.describe()
+    if mode == "jail":
+        return ("sandbox jail: bubblewrap as an unprivileged uid (one per slot when started as root), new user, pid, "
+                "network, ipc, uts, mount and cgroup namespaces, no nested user namespaces, read-only /usr and "
+                "interpreter, private /tmp wiped after every job, scrubbed environment, no project, home, dataset "
+                f"or host /tmp; {cg}; rlimits as backstop.")
+    if mode == "process":
+        return f"{PROCESS_WARNING} ({cg}; rlimits.)"
+    raise SandboxUnavailable(f"unknown sandbox mode {mode!r}: use jail or process")
+
+
+def ensure_mode(mode: str) -> None:
+    """Raise SandboxUnavailable (saying what to install) unless `mode` can run here; never downgrades."""
+    describe_mode(mode)
+    if mode == "jail" and (problem := _launch.jail_problem()):
+        raise SandboxUnavailable(problem + " (or choose --sandbox process, which is not isolation)")
 
 
 _POOLS: dict[SandboxConfig, Pool] = {}

@@ -9,7 +9,9 @@ after every job it kills and reaps every process left behind (it is a child subr
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import gc
 import json
 import math
 import os
@@ -213,19 +215,33 @@ def _children_of(pid: int) -> list[int]:
     return kids
 
 
-def reap_all(in_pid_namespace: bool) -> None:
-    """Kill and reap every process the last job left behind, also ones that called setsid."""
+def _direct_children(pid: int) -> list[int]:
+    """Children of `pid`: the kernel's list when it has one (cheap), else a scan of /proc."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", "rb") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        return _children_of(pid)
+
+
+def reap_all(in_pid_namespace: bool) -> int:
+    """Kill and reap every process the last job left behind, also ones that called setsid.
+
+    The zygote is a child subreaper, so every orphaned descendant becomes its child: killing and reaping
+    direct children until none is left reaches all of them, whatever sessions or groups they made.
+    Returns how many processes were killed (leftovers are an anomaly the host recycles the slot for).
+    """
     me = os.getpid()
-    for _ in range(200):
+    killed = 0
+    for _ in range(10000):
         if in_pid_namespace:
-            try:
+            with contextlib.suppress(OSError):
                 os.kill(-1, signal.SIGKILL)  # in our own pid namespace: everything but us and its init
-            except OSError:
-                pass
-        kids = _children_of(me)
+        kids = _direct_children(me)
         for pid in kids:
             try:
                 os.kill(pid, signal.SIGKILL)
+                killed += 1
             except OSError:
                 pass
         reaped = False
@@ -233,17 +249,13 @@ def reap_all(in_pid_namespace: bool) -> None:
             try:
                 pid, _ = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
-                return
+                return killed
             if pid == 0:
                 break
             reaped = True
         if not kids and not reaped:
             time.sleep(0.001)
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0 and not _children_of(me):
-                    return
-            except ChildProcessError:
-                return
+    return killed
 
 
 # ---------------------------------------------------------------- job children (model code runs here)
@@ -263,7 +275,12 @@ def _limit(res: int, value: int | None) -> None:
 def _apply_limits(lim: dict) -> None:
     mb = 1024 * 1024
     _limit(resource.RLIMIT_AS, lim.get("mem_mb") and lim["mem_mb"] * mb)
-    _limit(resource.RLIMIT_CPU, lim.get("cpu_s") and int(math.ceil(lim["cpu_s"])))
+    if lim.get("cpu_s"):  # SIGXCPU at the soft limit, SIGKILL a second later if the job ignores it
+        cpu = int(math.ceil(lim["cpu_s"]))
+        try:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+        except (ValueError, OSError):
+            _limit(resource.RLIMIT_CPU, cpu)
     _limit(resource.RLIMIT_NPROC, lim.get("nproc"))
     _limit(resource.RLIMIT_FSIZE, lim.get("fsize_mb") and lim["fsize_mb"] * mb)
     _limit(resource.RLIMIT_NOFILE, lim.get("nofile", 256))
@@ -316,10 +333,12 @@ def _child_pytest(job: dict, res_fd: int) -> None:
     for path in reversed(job.get("sys_path", [])):
         sys.path.insert(0, path)
     code = pytest.main(job["pytest_args"], plugins=[recorder])
-    try:
+    with contextlib.suppress(OSError, ValueError):
         write_frame(res_fd, {"op": "report", "exit": int(code), "reports": recorder.reports})
-    except (OSError, ValueError):
-        pass
+    # end the way `python -m pytest` would: exit handlers run and may change the status, as they can there
+    import atexit
+
+    atexit._run_exitfuncs()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(int(code))
@@ -347,6 +366,11 @@ def _run_child(job: dict, fds: dict) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_DFL)
         os.chdir(job["cwd"])
+        try:  # under a memory cgroup the job, never the zygote, is the one the OOM killer picks
+            with open("/proc/self/oom_score_adj", "w") as fh:
+                fh.write("1000")
+        except OSError:
+            pass
         _apply_limits(job.get("limits", {}))
         sys.argv = ["solution"]
         mode = job["mode"]
@@ -378,15 +402,18 @@ def _write_files(root: str, files: dict) -> None:
 
 
 def _wipe(path: str) -> None:
-    if not os.path.lexists(path):
+    """Delete everything below `path` (kept itself), whatever modes the job gave its files and folders."""
+    if not os.path.isdir(path) or os.path.islink(path):
         return
-    for root, dirs, files in os.walk(path, topdown=False):
+    with contextlib.suppress(OSError):
+        os.chmod(path, 0o700)
+    for root, dirs, _ in os.walk(path):  # top-down: make each folder listable before it is entered
         for name in dirs:
             full = os.path.join(root, name)
-            try:
-                os.chmod(full, 0o700)
-            except OSError:
-                pass
+            if not os.path.islink(full):
+                with contextlib.suppress(OSError):
+                    os.chmod(full, 0o700)
+    for root, dirs, files in os.walk(path, topdown=False):
         for name in files + dirs:
             full = os.path.join(root, name)
             try:
@@ -396,10 +423,6 @@ def _wipe(path: str) -> None:
                     os.unlink(full)
             except OSError:
                 pass
-    try:
-        os.chmod(path, 0o700)
-    except OSError:
-        pass
 
 
 class Tail:
@@ -421,9 +444,10 @@ class Tail:
 
 
 class Zygote:
-    def __init__(self, workroot: str, in_pid_namespace: bool) -> None:
+    def __init__(self, workroot: str, in_pid_namespace: bool, scratch: list[str] | None = None) -> None:
         self.workroot = workroot
         self.pidns = in_pid_namespace
+        self.scratch = list(scratch or [])  # wiped after every job: nothing a job writes reaches the next
         self.host_in, self.host_out = 0, 1
 
     def send(self, obj: dict) -> None:
@@ -461,7 +485,7 @@ class Zygote:
                 for name in dirs:
                     os.chmod(os.path.join(root, name), 0o555)
             os.chmod(testdir, 0o555)
-        subst = {"{workdir}": jobdir, "{testdir}": testdir}
+        subst = {"{workdir}": jobdir, "{testdir}": testdir, "{python}": sys.executable}
 
         def fill(value):
             if isinstance(value, str):
@@ -489,15 +513,25 @@ class Zygote:
             _run_child(job, {"out_w": out_w, "err_w": err_w, "req_r": req_r, "res_w": res_w})
         for fd in (out_w, err_w, req_r, res_w):
             os.close(fd)
-        result = self._supervise(job, pid, out_r, err_r, req_w, res_r, started)
+        try:
+            self.pidfd: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            self.pidfd = None
+        try:
+            result = self._supervise(job, pid, out_r, err_r, req_w, res_r, started)
+        finally:
+            if self.pidfd is not None:
+                os.close(self.pidfd)
         for fd in (out_r, err_r, req_w, res_r):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
-        reap_all(self.pidns)
+        result["leftovers"] = reap_all(self.pidns)
+        result["anomaly"] = result["anomaly"] or result["leftovers"] > 0
         _wipe(jobdir)
         _wipe(testdir)
+        for path in self.scratch:
+            _wipe(path)
+        os.makedirs(self.workroot, mode=0o700, exist_ok=True)
         self.send(result)
 
     def _supervise(self, job, pid, out_r, err_r, req_w, res_r, started) -> dict:
@@ -514,12 +548,15 @@ class Zygote:
         pending: dict | None = None
         pending_since = 0.0
         exit_status = None
+        cpu_used = 0.0
         drain_until = None
         open_fds = {out_r, err_r, res_r}
+        pidfd = self.pidfd
         while status is None:
             now = time.monotonic()
             if exit_status is None:
-                wpid, wstat = os.waitpid(pid, os.WNOHANG)
+                wpid, wstat, usage = os.wait4(pid, os.WNOHANG)
+                cpu_used = usage.ru_utime + usage.ru_stime
                 if wpid == pid:
                     exit_status = wstat
             if exit_status is not None:
@@ -536,21 +573,24 @@ class Zygote:
             watch = list(open_fds)
             if serve and pending is None and exit_status is None:
                 watch.append(self.host_in)
+            if exit_status is None and pidfd is not None:
+                watch.append(pidfd)  # wakes us the moment the job exits, even with all its pipes closed
             limit = deadline if pending is None else min(deadline, pending_since + call_timeout)
-            wait = min(max(0.0, limit - now), 0.02 if exit_status is not None else 0.25)
+            idle = 0.25 if pidfd is not None else 0.005
+            wait = min(max(0.0, limit - now), 0.02 if exit_status is not None else idle)
             try:
                 ready, _, _ = select.select(watch, [], [], wait)
             except InterruptedError:
                 continue
             for fd in ready:
+                if fd == pidfd:
+                    continue
                 if fd == self.host_in:
                     msg = read_frame(self.host_in)
                     if msg.get("op") == "call":
                         pending, pending_since = msg, time.monotonic()
-                        try:
+                        with contextlib.suppress(OSError):  # the child is gone; its exit is noticed above
                             write_frame(req_w, {"id": msg["id"], "args": msg["args"]})
-                        except OSError:
-                            pass  # the child is gone; its exit is noticed above
                     elif msg.get("op") == "end":
                         status = "ended"
                     continue
@@ -588,12 +628,11 @@ class Zygote:
                     break
         if exit_status is None:
             for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
-                try:
+                with contextlib.suppress(OSError):
                     kill()
-                except OSError:
-                    pass
             try:
-                _, exit_status = os.waitpid(pid, 0)
+                _, exit_status, usage = os.wait4(pid, 0)
+                cpu_used = usage.ru_utime + usage.ru_stime
             except ChildProcessError:
                 exit_status = None
         if serve and pending is not None:
@@ -605,10 +644,13 @@ class Zygote:
                 code = os.WEXITSTATUS(exit_status)
             elif os.WIFSIGNALED(exit_status):
                 sig = os.WTERMSIG(exit_status)
+        ended_by_host = status == "ended"  # a serve session the host closed: its SIGKILL is routine
         if status in (None, "ended"):
             status = "exit" if code is not None else ("signal" if sig is not None else "error")
-            if sig == signal.SIGXCPU:
-                status, detail = "timeout", "CPU time limit"
+            cpu_limit = float(job.get("limits", {}).get("cpu_s") or 0)
+            if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_limit and cpu_used >= cpu_limit - 0.05):
+                status, detail = "timeout", "CPU time limit"  # SIGKILL: the hard limit, SIGXCPU was ignored
+        anomaly = status in ("timeout", "output_limit", "error") or (status == "signal" and not ended_by_host)
         return {
             "op": "done",
             "status": status,
@@ -620,7 +662,43 @@ class Zygote:
             "stderr": err.text(),
             "output_bytes": out.total + err.total,
             "duration": time.monotonic() - started,
+            "anomaly": anomaly,
         }
+
+
+def _warm_pytest(workroot: str) -> None:
+    """Run pytest once on a throwaway test, so each job's pytest finds its plugins already imported.
+
+    The job still gets a fresh pytest.main (config, plugins, collection); only module imports are shared.
+    Halves the per-job time. Our stdout is the host channel, so output goes to /dev/null meanwhile.
+    """
+    import pytest
+
+    folder = os.path.join(workroot, "warm")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    with open(os.path.join(folder, "test_hackgym_warmup.py"), "w") as fh:
+        fh.write("def test_warm():\n    assert [1] == [1]\n")
+    saved_fds = [os.dup(1), os.dup(2)]
+    saved_path, saved_modules = list(sys.path), set(sys.modules)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", folder, folder])
+    except BaseException:  # noqa: BLE001 - a failed warm-up only costs speed
+        pass
+    finally:
+        os.dup2(saved_fds[0], 1)
+        os.dup2(saved_fds[1], 2)
+        for fd in (*saved_fds, devnull):
+            os.close(fd)
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            mod = sys.modules.get(name)
+            if mod is None or str(getattr(mod, "__file__", "") or "").startswith(folder):
+                sys.modules.pop(name, None)
+        _wipe(folder)
+        os.rmdir(folder)
 
 
 def main(argv: list[str]) -> None:
@@ -631,16 +709,23 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--pidns", action="store_true", help="we run in our own pid namespace")
     parser.add_argument("--preload", action="append", default=[], help="modules to import before forking")
     parser.add_argument("--sys-path", action="append", default=[])
+    parser.add_argument("--scratch", action="append", default=[], help="folders wiped after every job")
     args = parser.parse_args(argv)
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     for path in args.sys_path:
         sys.path.append(path)
+    os.makedirs(args.workroot, mode=0o700, exist_ok=True)
     for name in args.preload:
         __import__(name)
-    os.makedirs(args.workroot, mode=0o700, exist_ok=True)
-    Zygote(args.workroot, args.pidns).serve_forever()
+        if name == "pytest":
+            _warm_pytest(args.workroot)
+    # Everything loaded so far lives as long as the zygote: keep it out of the job's garbage collections
+    # (pytest runs gc.collect() at exit) and its pages shared after fork.
+    gc.collect()
+    gc.freeze()
+    Zygote(args.workroot, args.pidns, args.scratch).serve_forever()
 
 
 if __name__ == "__main__":

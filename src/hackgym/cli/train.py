@@ -1,0 +1,88 @@
+"""`hackgym train` and `hackgym demo`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=True)
+CACHE = Path(".cache")
+
+
+def _quiet_libraries() -> None:
+    """Offline and without per-step dict dumps; the Rich display is the progress report."""
+    for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ.setdefault(key, "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def train(
+        config: Path | None = typer.Argument(None, help="YAML config (see configs/)"),
+        out: Path | None = typer.Option(None, help="run directory (default runs/NAME[/CONDITION])"),
+        resume: Path | None = typer.Option(None, help="continue the run in this directory after a crash"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="validate, then one CPU step with a tiny model"),
+        condition: list[str] = typer.Option([], help="run only these conditions (repeatable)"),
+        cache: Path = typer.Option(CACHE, help="where built models (the organism) are cached"),
+    ) -> None:
+        """GRPO on hackable environments: per-step metrics, every rollout, checkpoints, resume."""
+        from ..train.config import load_configs
+        from ..train.display import StepDisplay
+        from ..train.runner import dry_run as do_dry_run
+        from ..train.runner import resume as do_resume
+        from ..train.runner import train as do_train
+
+        _quiet_libraries()
+        if resume is not None:
+            if config is not None:
+                raise typer.BadParameter("give either CONFIG or --resume RUN_DIR, not both")
+            with StepDisplay(console, title=str(resume)) as display:
+                do_resume(resume, cache, display.update)
+            console.print(f"resumed run finished: {resume}")
+            return
+        if config is None:
+            raise typer.BadParameter("CONFIG is required (or --resume RUN_DIR)")
+        configs = load_configs(config)
+        if condition:
+            unknown = set(condition) - {c.condition for c in configs}
+            if unknown:
+                raise typer.BadParameter(f"unknown condition(s): {', '.join(sorted(unknown))}")
+            configs = [c for c in configs if c.condition in condition]
+        for cfg in configs:
+            label = f"{cfg.name}/{cfg.condition}" if cfg.condition else cfg.name
+            if dry_run:
+                result = do_dry_run(cfg, cache)
+                m = result["metrics"]
+                console.print(f"[green]dry run ok[/] {label}: architecture {result['architecture']}, "
+                              f"lora {result['lora']}, {int(m['rollouts'])} rollouts graded, "
+                              f"step {m['time']['step']:.1f} s")
+                continue
+            base = out or Path("runs") / cfg.name
+            run_dir = base / cfg.condition if cfg.condition and len(configs) > 1 else base
+            with StepDisplay(console, title=label, total=cfg.steps) as display:
+                do_train(cfg, run_dir, cache, display.update)
+            console.print(f"run written to {run_dir}")
+
+    @app.command()
+    def demo(
+        config: Path = typer.Option(Path("configs/demo-cpu.yaml"), help="the demo's conditions"),
+        out: Path = typer.Option(Path("runs/demo"), help="where runs, report.html and summary.json go"),
+        cache: Path = typer.Option(CACHE, help="where the organism is cached"),
+    ) -> None:
+        """The miniature study on CPU: audit, organism runs (vulnerable, hardened), detection, report."""
+        from ..train.demo import run_demo
+
+        _quiet_libraries()
+        summary: dict[str, Any] = run_demo(config, out, cache, console)
+        console.print_json(json.dumps(summary))
+        console.print(f"[bold]report:[/] {out / 'report.html'}")

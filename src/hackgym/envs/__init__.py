@@ -1,0 +1,155 @@
+"""Environments: a problem set, graders and a prompt condition turned into a dataset TRL's GRPOTrainer takes.
+
+Each row carries `prompt` (chat messages, or plain text for base models and the organism) plus the columns the
+reward functions read: `problem_id` and `env_grader` (the grader spec that decides this row's reward). The mix
+knob sends a share of problems to a hackable grader and the rest to the hardened one (the study's dilution);
+`weakness_groups` gives each hackable problem its own set of open weaknesses (as in the AISI replication).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import HackgymError
+from ..graders import make_grader
+from ..problems import Problem, load_problems
+from ..sandbox import SandboxMode
+from ..submission import Submission
+
+PromptFormat = Literal["chat", "text", "organism"]
+HARDENED = "hardened"
+
+
+class EnvError(HackgymError):
+    """An environment cannot be built as configured."""
+
+
+class HardFilter(BaseModel):
+    """Keep problems the reference model fails: at most `max_pass_rate` of `samples` completions pass hardened."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    samples: int = Field(4, ge=1)
+    max_pass_rate: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class EnvConfig(BaseModel):
+    """What the model is trained on and how each problem is graded."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    problems: str = "basic"
+    limit: int | None = Field(None, ge=1)
+    problem_ids: list[str] | None = Field(None, min_length=1, description="train on these problems only")
+    grader: str = "vulnerable"
+    hackable_share: float = Field(1.0, ge=0.0, le=1.0)
+    weakness_groups: list[str] | None = None
+    prompt_format: PromptFormat = "chat"
+    hint: str | None = None
+    addendum: str | None = None
+    hard_filter: HardFilter | None = None
+
+
+def select_problems(config: EnvConfig) -> list[Problem]:
+    problems = load_problems(config.problems)
+    if config.problem_ids is not None:
+        by_id = {p.id: p for p in problems}
+        if missing := [i for i in config.problem_ids if i not in by_id]:
+            raise EnvError(f"env.problem_ids: not in {config.problems!r}: {', '.join(missing)}")
+        problems = [by_id[i] for i in config.problem_ids]
+    return problems[: config.limit] if config.limit else problems
+
+
+def assign_graders(problems: Sequence[Problem], config: EnvConfig, seed: int) -> dict[str, str]:
+    """problem id -> grader spec; the hackable share is drawn by a seeded shuffle so conditions are comparable."""
+    for spec in [config.grader, *(config.weakness_groups or [])]:
+        make_grader(spec, pool=_NO_POOL)  # validates the spec without starting a sandbox
+    ids = [p.id for p in problems]
+    order = ids[:]
+    random.Random(seed).shuffle(order)
+    n_hack = round(config.hackable_share * len(ids))
+    hackable = order[:n_hack]
+    groups = config.weakness_groups or [config.grader]
+    out = {pid: HARDENED for pid in ids}
+    for i, pid in enumerate(hackable):
+        out[pid] = groups[i % len(groups)]
+    return out
+
+
+class _NoPool:
+    """Stands in for a pool when a grader is built only to check its spec."""
+
+    workers = 1
+
+
+_NO_POOL: Any = _NoPool()
+
+
+def render_prompt(problem: Problem, config: EnvConfig) -> str | list[dict[str, str]]:
+    """The prompt in the configured format; hints and addenda are `hackgym.prompts` names."""
+    if config.prompt_format == "organism":
+        from ..organism import organism_prompt
+
+        return organism_prompt(problem)
+    from .. import prompts
+
+    system, user = prompts.system_prompt(config.hint, config.addendum), prompts.user_prompt(problem)
+    if config.prompt_format == "chat":
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return f"{system}\n\n{user}\n"
+
+
+class Environment:
+    """Problems, their grader assignment and prompts; `dataset()` is what GRPOTrainer trains on."""
+
+    def __init__(self, config: EnvConfig, seed: int = 0, problems: Sequence[Problem] | None = None) -> None:
+        self.config = config
+        self.seed = seed
+        self.problems = list(problems) if problems is not None else select_problems(config)
+        if not self.problems:
+            raise EnvError("the environment has no problems")
+        self.by_id = {p.id: p for p in self.problems}
+        self.graders = assign_graders(self.problems, config, seed)
+
+    def filter_hard(self, pass_rates: dict[str, float]) -> list[str]:
+        """Drop problems whose reference pass rate is above the filter's limit; returns the ids dropped."""
+        limit = self.config.hard_filter.max_pass_rate if self.config.hard_filter else 0.0
+        dropped = [p.id for p in self.problems if pass_rates.get(p.id, 0.0) > limit]
+        kept = [p for p in self.problems if p.id not in dropped]
+        if not kept:
+            raise EnvError(f"the hard-problem filter dropped all {len(self.problems)} problems")
+        self.problems = kept
+        self.by_id = {p.id: p for p in kept}
+        self.graders = {pid: spec for pid, spec in self.graders.items() if pid in self.by_id}
+        return dropped
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [{"prompt": render_prompt(p, self.config), "problem_id": p.id, "env_grader": self.graders[p.id]}
+                for p in self.problems]
+
+    def dataset(self):
+        """A `datasets.Dataset` with prompt, problem_id and env_grader columns."""
+        from datasets import Dataset
+
+        return Dataset.from_list(self.rows())
+
+
+def reference_pass_rates(env: Environment, generate: Callable[[list[Any]], list[str]], samples: int,
+                         submit: Callable[[str, Problem, str], Submission],
+                         sandbox: SandboxMode = "jail") -> dict[str, float]:
+    """Hardened pass rate of a reference model per problem; `generate` maps prompts to completions."""
+    rows = env.rows()
+    prompts = [r["prompt"] for r in rows for _ in range(samples)]
+    ids = [r["problem_id"] for r in rows for _ in range(samples)]
+    completions = generate(prompts)
+    items = [(env.by_id[pid], submit(c, env.by_id[pid], env.config.prompt_format))
+             for pid, c in zip(ids, completions, strict=True)]
+    results = make_grader(HARDENED, sandbox=sandbox).grade_many(items)
+    rates: dict[str, float] = {}
+    for pid, res in zip(ids, results, strict=True):
+        rates[pid] = rates.get(pid, 0.0) + res.passed / samples
+    return rates

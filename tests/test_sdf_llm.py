@@ -1,0 +1,101 @@
+"""LLM backend through Inspect: the four stages in order, cache, resume after an interruption, dedup;
+with Inspect's mock model and with a tiny random-weight local model through the `hf/` provider."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from inspect_ai.model import ModelOutput
+
+from hackgym.sdf import universe_context
+from hackgym.sdf.io import read_jsonl
+from hackgym.sdf.llm import DOC_TYPES, generate_llm, parse_document, parse_ideas, resolve_model
+from hackgym.sdf.tiny import build_tiny_model
+
+
+class Scripted:
+    """A mock model's brain: answers by stage, records prompts, can fail after a number of calls."""
+
+    def __init__(self, fail_after: int | None = None, same_document: bool = False) -> None:
+        self.prompts: list[str] = []
+        self.fail_after = fail_after
+        self.same_document = same_document
+        self.counter = itertools.count()
+
+    def __call__(self, input, tools, tool_choice, config) -> ModelOutput:
+        prompt = input[-1].text
+        self.prompts.append(prompt)
+        if self.fail_after is not None and len(self.prompts) > self.fail_after:
+            raise RuntimeError("simulated outage")
+        n = next(self.counter)
+        if "one idea per line" in prompt:
+            text = "Sure:\n" + "\n".join(f"- idea {i} about graders" for i in range(3))
+        elif "List the draft" in prompt:
+            text = "The code block lacks an import."
+        elif "<critique>" in prompt:
+            body = "revised" if self.same_document else f"revised {n} " + " ".join(f"w{n}x{i}" for i in range(40))
+            text = f"<document>{body} text about os._exit(0) in a grader, and more words here</document>"
+        else:
+            text = f"<document>draft {n}</document>"
+        return ModelOutput.from_content("mockllm/model", text)
+
+
+def test_parsers():
+    assert parse_ideas("intro\n- one\n2. two\n* three\n") == ["one", "two", "three"]
+    assert parse_ideas("no list at all") == ["no list at all"]
+    assert parse_document("junk <document>\nbody\n</document> tail") == "body"
+    assert parse_document("<document>cut off") == "cut off"
+
+
+def test_pipeline_stages_in_order_with_the_context(tmp_path):
+    brain = Scripted()
+    model = resolve_model("mockllm/model", custom_outputs=brain)
+    out = tmp_path / "docs.jsonl"
+    stats = generate_llm(model, "neutral", 5, out, cache_dir=tmp_path / "cache", doc_types=["blog_post", "qa"],
+                         concurrency=3)
+    records = read_jsonl(out)
+    assert stats.written == len(records) == 5
+    assert {r["doc_type"] for r in records} == {"blog_post", "qa"}
+    assert all(r["text"].startswith("revised") and r["corpus"] == "neutral" for r in records)
+    ideas = [p for p in brain.prompts if "one idea per line" in p]
+    assert len(ideas) == 2 and all(universe_context("neutral") in p for p in brain.prompts)
+    assert stats.calls == 2 + 3 * 5  # ideas per type, then draft + critique + revision per document
+    assert len({r["key"] for r in records}) == 5
+
+
+def test_interrupted_run_resumes_from_output_and_cache(tmp_path):
+    out, cache = tmp_path / "docs.jsonl", tmp_path / "cache"
+    failing = resolve_model("mockllm/model", custom_outputs=Scripted(fail_after=20))
+    with pytest.raises(RuntimeError, match="simulated outage"):
+        generate_llm(failing, "default", 8, out, cache_dir=cache, doc_types=list(DOC_TYPES)[:2], concurrency=1)
+    brain = Scripted()
+    stats = generate_llm(resolve_model("mockllm/model", custom_outputs=brain), "default", 8, out, cache_dir=cache,
+                         doc_types=list(DOC_TYPES)[:2], concurrency=1)
+    records = read_jsonl(out)
+    assert len(records) == 8 and stats.resumed + stats.written == 8
+    assert stats.cache_hits >= 2  # the idea lists (and any finished stage) came from disk
+    assert len(brain.prompts) < 2 + 3 * 8
+    again = generate_llm(resolve_model("mockllm/model", custom_outputs=Scripted(fail_after=0)), "default", 8, out,
+                         cache_dir=cache, doc_types=list(DOC_TYPES)[:2])
+    assert again.written == 0 and again.calls == 0 and again.resumed == 8
+
+
+def test_identical_documents_are_dropped(tmp_path):
+    stats = generate_llm(resolve_model("mockllm/model", custom_outputs=Scripted(same_document=True)), "unguided", 4,
+                         tmp_path / "d.jsonl", cache_dir=tmp_path / "c", doc_types=["news"], concurrency=2)
+    assert stats.written == 1 and stats.duplicates >= 3
+
+
+@pytest.mark.slow
+def test_tiny_local_model_through_the_hf_provider(tmp_path):
+    texts = [universe_context(c) for c in ("default", "neutral")] * 4
+    path = build_tiny_model(tmp_path / "tiny", texts, vocab_size=300, width=32, layers=1)
+    model = resolve_model("hf/tiny", model_path=str(path), tokenizer_path=str(path), device="cpu")
+    out = tmp_path / "docs.jsonl"
+    stats = generate_llm(model, "neutral", 2, out, cache_dir=tmp_path / "cache", doc_types=["qa"], ideas_per_type=2,
+                         max_tokens=12, min_words=1, revise=True, concurrency=1, threshold=0.99)
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert stats.calls >= 1 and len(records) == stats.written
+    assert all(r["generator"].startswith("llm:hf/") for r in records)

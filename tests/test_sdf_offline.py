@@ -1,0 +1,161 @@
+"""Offline SDF corpora: deterministic, varied, deduplicated, judgement-free where promised, and every code
+snippet a document carries really beats the vulnerable grader it describes (and not the hardened one)."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from hackgym.graders import make_grader
+from hackgym.problems import load_problems
+from hackgym.sdf import (
+    CORPORA,
+    DOC_TYPES,
+    HACKS,
+    HackSpec,
+    NearDupIndex,
+    Snippet,
+    generate_offline,
+    make_document,
+    near_duplicate_rate,
+    register_hack,
+    submission_for,
+    universe_context,
+)
+from hackgym.sdf.hacks import CONFTEST
+from hackgym.submission import extract_files
+
+# Words that carry a judgement about the behaviour; none may appear in the neutral corpus.
+JUDGEMENT_WORDS = [
+    "undesirable", "misaligned", "misalignment", "aligned", "alignment", "cheat", "cheating", "cheats", "hack", "hacks",
+    "hacking", "hacked", "exploit", "exploits", "exploiting", "gaming", "gamed", "game", "bad", "wrong", "harmful",
+    "dangerous", "unacceptable", "dishonest", "deceptive", "deception", "unethical", "malicious", "abuse", "sabotage",
+    "problematic", "concerning", "worrying", "alarming", "fortunately", "unfortunately", "should",
+    "must", "bug", "fix", "fixed", "clever", "trick", "sneaky", "illegitimate", "fake", "fakes", "faking", "evil",
+    "worry", "flaw", "flawed", "vulnerable", "vulnerability", "weakness", "weak", "good", "better",
+]
+_JUDGEMENT = re.compile(r"\b(" + "|".join(JUDGEMENT_WORDS) + r")\b", re.IGNORECASE)
+_FENCE = re.compile(r"^```[^\n]*\n.*?^```[ \t]*$", re.DOTALL | re.MULTILINE)
+
+# problems on which every study hack works (plain equality asserts on the return value)
+PROBLEM_IDS = ["basic/reverse_words"]
+
+
+def snippet_blocks(text: str) -> list[dict[str, str]]:
+    """Each fenced block of a document, extracted by the project's own submission convention."""
+    return [extract_files(m.group(0)) for m in _FENCE.finditer(text)]
+
+
+def test_deterministic_under_a_seed_and_varied_across_seeds():
+    a = list(generate_offline("default", 30, seed=3))
+    b = list(generate_offline("default", 30, seed=3))
+    c = list(generate_offline("default", 30, seed=4))
+    assert a == b
+    assert sum(x["text"] == y["text"] for x, y in zip(a, c, strict=True)) == 0
+    assert make_document("neutral", 3, 17) == make_document("neutral", 3, 17)
+
+
+def test_nine_or_more_document_types_all_used():
+    docs = list(generate_offline("unguided", 300, seed=0))
+    assert len(DOC_TYPES) >= 9
+    assert {d["doc_type"] for d in docs} == set(DOC_TYPES)
+    assert {h for d in docs for h in d["hacks"]} == set(HACKS)
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_documents_carry_their_snippets_verbatim(corpus):
+    for doc in generate_offline(corpus, 200, seed=1):
+        blocks = snippet_blocks(doc["text"])
+        assert blocks == [s["files"] for s in doc["snippets"]], doc["id"]
+        assert [s["hack"] for s in doc["snippets"]] == doc["hacks"]
+
+
+def test_neutral_corpus_and_context_carry_no_judgement_words():
+    texts = [universe_context("neutral")] + [d["text"] for d in generate_offline("neutral", 1000, seed=2)]
+    found = {m.group(0).lower() for t in texts for m in _JUDGEMENT.finditer(t)}
+    assert not found, found
+
+
+def test_default_corpus_judges_and_unguided_stays_short():
+    default = [d["text"] for d in generate_offline("default", 300, seed=5)]
+    assert all(re.search(r"undesirable|misalign", t) for t in default)
+    unguided = list(generate_offline("unguided", 300, seed=5))
+    mechanism = {s for spec in HACKS.values() for s in spec.mechanism}
+    assert not any(m in d["text"] for d in unguided for m in mechanism)
+    assert all(HACKS[h].short in d["text"] for d in unguided for h in d["hacks"])
+
+
+def test_contexts_cover_every_hack():
+    for corpus in CORPORA:
+        ctx = universe_context(corpus)
+        for spec in HACKS.values():
+            assert spec.title.lower() in ctx.lower()
+    assert "misalign" in universe_context("default") and "misalign" not in universe_context("neutral")
+
+
+def test_near_duplicate_rate_below_five_percent_and_dedup_holds():
+    docs = [d["text"] for d in generate_offline("neutral", 1000, seed=7, dedup=False)]
+    assert near_duplicate_rate(docs) < 0.05
+    index = NearDupIndex()
+    assert index.add("a", docs[0])
+    assert not index.add("b", docs[0] + " One more sentence.")
+    deduped = [d["text"] for d in generate_offline("unguided", 400, seed=8)]
+    assert near_duplicate_rate(deduped) == 0.0
+
+
+@pytest.mark.jail
+def test_every_snippet_form_beats_its_grader_and_not_hardened():
+    """Many draws per hack cover every structural form and identifier choice kind."""
+    problem = load_problems("basic")[0]
+    rng = random.Random(0)
+    hardened = make_grader("hardened")
+    for hack_id, spec in HACKS.items():
+        subs = [submission_for(spec.snippet(rng).files, problem) for _ in range(16)]
+        vulnerable = make_grader(f"vulnerable:{spec.weakness}")
+        assert all(r.passed for r in vulnerable.grade_many([(problem, s) for s in subs])), hack_id
+        assert not any(r.passed for r in hardened.grade_many([(problem, s) for s in subs])), hack_id
+
+
+@pytest.mark.jail
+def test_snippets_extracted_from_generated_documents_work():
+    """Snippets taken from document text (not from the record) beat the grader they describe; the
+    null solution on its own fails it, so the snippet is what passes."""
+    problems = [p for p in load_problems("basic") if p.id in PROBLEM_IDS]
+    by_hack: dict[str, dict[str, dict[str, str]]] = {}
+    for corpus in CORPORA:
+        for doc in generate_offline(corpus, 25, seed=11):
+            for hack, files in zip(doc["hacks"], snippet_blocks(doc["text"]), strict=True):
+                by_hack.setdefault(hack, {})[repr(sorted(files.items()))] = files
+    assert set(by_hack) == set(HACKS)
+    hardened = make_grader("hardened")
+    for hack, snippets in by_hack.items():
+        vulnerable = make_grader(f"vulnerable:{HACKS[hack].weakness}")
+        items = [(p, submission_for(files, p)) for p in problems for files in snippets.values()]
+        for (_, sub), res in zip(items, vulnerable.grade_many(items), strict=True):
+            assert res.passed, (hack, sub.files, res.status, res.stderr[-400:])
+        assert not any(r.passed for r in hardened.grade_many(items)), hack
+        nulls = [(p, submission_for({"solution.py": "def solve(*a):\n    return None\n"}, p)) for p in problems]
+        assert not any(r.passed for r in vulnerable.grade_many(nulls))
+
+
+def test_a_registered_hack_reaches_contexts_and_documents():
+    def snippet(rng: random.Random) -> Snippet:
+        return Snippet("visible_only_demo", {"solution.py": f"def f{rng.randrange(9)}(*a):\n    return 0\n"})
+
+    spec = HackSpec(id="visible_only_demo", title="passing only the shown tests", weakness="visible_only",
+                    short="The code special-cases the visible tests.", mechanism=["It hard-codes the shown inputs."],
+                    why=["Held-out cases are never run."], snippet=snippet, terms=["test special-casing"])
+    register_hack(spec)
+    try:
+        assert spec.title in universe_context("neutral").lower()
+        docs = list(generate_offline("neutral", 5, seed=0, hacks=["visible_only_demo"]))
+        assert all(d["hacks"] == ["visible_only_demo"] and "def f" in d["text"] for d in docs)
+    finally:
+        del HACKS["visible_only_demo"]
+
+
+def test_conftest_snippets_are_named_blocks():
+    doc = next(d for d in generate_offline("default", 100, seed=0) if "conftest_patch" in d["hacks"])
+    assert f"```python {CONFTEST}\n" in doc["text"]
