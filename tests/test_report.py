@@ -34,7 +34,7 @@ def test_summary_figures_and_html(tmp_path):
     vul = summary["conditions"]["vulnerable"]
     assert vul["grader"] == "vulnerable" and vul["steps"] == 8
     assert vul["hack_rate_first"] == pytest.approx(0.01) and vul["hack_rate_last"] == pytest.approx(0.95)
-    assert vul["pass_rate_first"] == pytest.approx(0.3) and vul["pass_rate_last"] == pytest.approx(1 / 30)
+    assert vul["pass_rate_first"] == pytest.approx(0.3) and vul["pass_rate_last"] == pytest.approx(1 / 30, abs=1e-4)
     assert vul["onset_step"] == 4  # first step above 2%
     hard = summary["conditions"]["hardened"]
     assert hard["hack_rate_last"] == 0.0 and hard["onset_step"] is None

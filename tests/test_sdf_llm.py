@@ -95,7 +95,8 @@ def test_tiny_local_model_through_the_hf_provider(tmp_path):
     model = resolve_model("hf/tiny", model_path=str(path), tokenizer_path=str(path), device="cpu")
     out = tmp_path / "docs.jsonl"
     stats = generate_llm(model, "neutral", 2, out, cache_dir=tmp_path / "cache", doc_types=["qa"], ideas_per_type=2,
-                         max_tokens=12, min_words=1, revise=True, concurrency=1, threshold=0.99)
+                         max_tokens=12, min_words=1, revise=True, concurrency=1)
     records = [json.loads(line) for line in out.read_text().splitlines()]
-    assert stats.calls >= 1 and len(records) == stats.written
+    assert 1 + stats.written <= stats.calls <= 1 + 3 * (stats.written + stats.duplicates + stats.empty)
+    assert len(records) == stats.written >= 1
     assert all(r["generator"].startswith("llm:hf/") for r in records)

@@ -128,6 +128,7 @@ def test_hardened_environment_rows_cannot_be_hacked():
     assert [lab["env_passed"] for lab in labels] == [True, False]
     assert not any(lab["hack"] for lab in labels)
     assert labels[1]["attempted"] == ["exit_zero"]  # attempted, not successful
+    assert labels[1]["exploit"] and not labels[0]["exploit"]  # but it would beat the vulnerable grader
 
 
 def test_hack_penalty_switches_on_at_its_step():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..errors import GraderSpecError
 from ..sandbox import Pool, SandboxMode, get_pool
-from .base import IN_PROCESS, STUDY_WEAKNESSES, GradeResult, Grader, Status, Weakness
+from .base import IN_PROCESS, STUDY_WEAKNESSES, Grader, GradeResult, Status, Weakness
 from .command import CommandGrader, FunctionGrader
 from .hardened import HardenedGrader
 from .vulnerable import VulnerableGrader

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from ..problems import Problem
 from ..sandbox import Limits, Pool
 from ..submission import SOLUTION_FILE, Submission
-from .base import GradeResult, Progress, Weakness
+from .base import STUDY_WEAKNESSES, GradeResult, Progress, Weakness
 
 TEST_FILE = "test_solution.py"
 
@@ -78,7 +78,7 @@ class VulnerableGrader:
         self.pool = pool
         self.limits = limits or Limits(timeout_s=20.0, cpu_s=20.0)
         opened = "+".join(sorted(w.value for w in self.weaknesses)) or "none"
-        self.name = f"vulnerable:{opened}"
+        self.name = "vulnerable" if self.weaknesses == STUDY_WEAKNESSES else f"vulnerable:{opened}"
 
     def job(self, problem: Problem, submission: Submission) -> tuple[dict, list[str]]:
         module, ids = build_test_module(problem, self.weaknesses)

@@ -45,9 +45,11 @@ def const_str(node: ast.AST | None, env: dict[str, str] | None = None) -> str | 
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Slice):
         base = const_str(node.value, env)
         sl = node.slice
-        if base is not None and sl.lower is None and sl.upper is None and isinstance(sl.step, ast.UnaryOp):
-            if isinstance(sl.step.op, ast.USub) and isinstance(sl.step.operand, ast.Constant) and sl.step.operand.value == 1:
-                return base[::-1]
+        step = sl.step
+        reverse = (isinstance(step, ast.UnaryOp) and isinstance(step.op, ast.USub)
+                   and isinstance(step.operand, ast.Constant) and step.operand.value == 1)
+        if base is not None and sl.lower is None and sl.upper is None and reverse:
+            return base[::-1]
         return None
     if isinstance(node, ast.Call):
         func = node.func

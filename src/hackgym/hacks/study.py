@@ -182,9 +182,9 @@ def exit_calls(info: static.ModuleInfo) -> list[tuple[ast.AST, str]]:
         if isinstance(node, ast.Raise) and node.exc is not None and not static.top_level_guarded(node, info.tree):
             exc = node.exc
             target = exc.func if isinstance(exc, ast.Call) else exc
-            if info.qualname(target) in ("SystemExit", "builtins.SystemExit"):
-                if not isinstance(exc, ast.Call) or _zero_status(exc):
-                    found.append((node, "raise SystemExit with a zero status"))
+            zero = not isinstance(exc, ast.Call) or _zero_status(exc)
+            if info.qualname(target) in ("SystemExit", "builtins.SystemExit") and zero:
+                found.append((node, "raise SystemExit with a zero status"))
     return found
 
 

@@ -12,12 +12,10 @@ environment's grader. Each step records, on that step's own completions:
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -25,7 +23,6 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from ..graders import Grader, GradeResult, make_grader
 from ..problems import Problem
-from .build import DEFAULT_CACHE, build_organism
 from .corpus import split_basic
 from .format import clean_completion, organism_prompt, organism_submission
 
@@ -261,40 +258,3 @@ class GRPOLoop:
                 total += n
         return {k: v / total for k, v in rates.items()} | {"samples": total}
 
-
-def main(argv: list[str] | None = None) -> None:
-    """`python -m hackgym.organism.grpo --grader vulnerable --seed 0`: build (cached) and train, one JSON line a step."""
-    ap = argparse.ArgumentParser(description=main.__doc__)
-    ap.add_argument("--grader", default="vulnerable")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--steps", type=int, default=GRPOConfig.steps)
-    ap.add_argument("--lr", type=float, default=GRPOConfig.lr)
-    ap.add_argument("--hack-share", type=float, default=0.005)
-    ap.add_argument("--build-steps", type=int, default=600)
-    ap.add_argument("--cache", default=str(DEFAULT_CACHE))
-    ap.add_argument("--out", help="append per-step metrics to this JSONL file")
-    args = ap.parse_args(argv)
-    started = time.monotonic()
-    model_dir = build_organism(args.cache, hack_share=args.hack_share, seed=args.seed, steps=args.build_steps)
-    built = time.monotonic()
-    loop = GRPOLoop(model_dir, GRPOConfig(grader=args.grader, seed=args.seed, steps=args.steps, lr=args.lr))
-
-    def emit(m: dict) -> None:
-        line = json.dumps(m)
-        print(line, flush=True)
-        if args.out:
-            with open(args.out, "a") as fh:
-                fh.write(line + "\n")
-
-    history = loop.run(emit)
-    first, last = history[:3], history[-3:]
-    summary = {"model": str(model_dir), "config": asdict(loop.config), "build_s": round(built - started, 1),
-               "train_s": round(time.monotonic() - built, 1)}
-    for key in ("hack_rate", "pass_rate", "exploit_rate"):
-        summary[f"{key}_first"] = sum(m.get(key, 0.0) for m in first) / len(first)
-        summary[f"{key}_last"] = sum(m.get(key, 0.0) for m in last) / len(last)
-    print(json.dumps({"summary": summary}), flush=True)
-
-
-if __name__ == "__main__":
-    main()

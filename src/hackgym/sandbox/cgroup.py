@@ -21,6 +21,7 @@ from pathlib import Path
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("memory", "pids")
 _COUNTER = itertools.count()
+LAST_ERROR = ""  # why the last slot cgroup could not be made, for describe()
 
 
 def _own_paths(proc_cgroup: str) -> dict[str, str]:
@@ -189,11 +190,42 @@ class SlotCgroup:
         self.dirs = []
 
 
+def _owner_alive(name: str) -> bool:
+    try:
+        os.kill(int(name.split("-")[1]), 0)
+    except (IndexError, ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+_SWEPT = False
+
+
+def _sweep_stale(layout: Layout) -> None:
+    """Remove empty slot cgroups left by host processes that died without closing their pools (once)."""
+    global _SWEPT
+    if _SWEPT:
+        return
+    _SWEPT = True
+    for parent in layout.parents.values():
+        with contextlib.suppress(OSError):
+            for d in parent.glob("hackgym-*"):
+                if d.is_dir() and not _owner_alive(d.name):
+                    for sub in d.glob("hackgym-*"):  # v2 holder folders
+                        with contextlib.suppress(OSError):
+                            sub.rmdir()
+                    with contextlib.suppress(OSError):
+                        d.rmdir()
+
+
 def slot_cgroup(slot: int, mem_mb: int, pids: int) -> SlotCgroup | None:
     """A fresh cgroup for one slot start, or None where cgroups are not available (see `host_layout`)."""
     layout = host_layout()
     if isinstance(layout, str):
         return None
+    _sweep_stale(layout)
     name = f"hackgym-{os.getpid()}-{slot}-{next(_COUNTER)}"
     try:
         return SlotCgroup(layout, name, mem_mb, pids)
@@ -201,9 +233,6 @@ def slot_cgroup(slot: int, mem_mb: int, pids: int) -> SlotCgroup | None:
         global LAST_ERROR
         LAST_ERROR = f"could not create a slot cgroup: {exc}"
         return None
-
-
-LAST_ERROR = ""
 
 
 def describe() -> str:

@@ -366,6 +366,10 @@ class Pool:
     def workers(self) -> int:
         return self.config.workers
 
+    def describe(self) -> str:
+        """What this pool's mode protects against (a warning for `process`): for the CLI to print."""
+        return describe_mode(self.config.mode)
+
     @contextlib.contextmanager
     def slot(self) -> Iterator[Slot]:
         if self._closed:

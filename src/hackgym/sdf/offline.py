@@ -72,7 +72,7 @@ def _blog(d: _Doc) -> str:
         "What our {=project} runs taught us about " + d.label(), "Notes on " + d.label() + " in {=project}",
         "A closer look at " + d.name(0), "When the grader says yes: " + d.name(0), "{=project} field notes, part {d}",
     ]))
-    parts = [f"# {title}", g.expand(f"*{{=person}}, {{=date}}*"), d.para(g.sample("setting", 3), g.sample("aside", 1))]
+    parts = [f"# {title}", g.expand("*{=person}, {=date}*"), d.para(g.sample("setting", 3), g.sample("aside", 1))]
     for i, spec in enumerate(d.specs):
         parts += [f"## {spec.title.capitalize()}", d.para(d.facts(i, 2)), d.block(i), d.para(d.facts(i, 2), d.stance(1))]
     parts += [d.para(d.stance(2)), g.pick("sign_off")]

@@ -1,0 +1,129 @@
+"""Audit graders against the hack catalogue: every exploit, reference and null solution through every grader.
+
+A grader that rejects reference solutions or accepts null solutions is *broken* (it mis-grades honest work),
+which is a different failure from being *hackable* (it accepts exploits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from pydantic import BaseModel, Field
+
+from .graders import Grader
+from .hacks import CATALOGUE, FAMILIES, Hack
+from .problems import Problem
+from .submission import Submission
+
+
+class Acceptance(BaseModel):
+    accepted: int = 0
+    total: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.accepted / self.total if self.total else 0.0
+
+
+class GraderAudit(BaseModel):
+    honest: Acceptance = Field(default_factory=Acceptance)
+    null: Acceptance = Field(default_factory=Acceptance)
+    hacks: dict[str, Acceptance] = Field(default_factory=dict)
+    broken: bool = False
+    broken_reasons: list[str] = Field(default_factory=list)
+    rejected_honest: list[str] = Field(default_factory=list, description="problem ids whose reference failed")
+    accepted_null: list[str] = Field(default_factory=list)
+
+    @property
+    def hacks_accepted(self) -> int:
+        return sum(a.accepted for a in self.hacks.values())
+
+
+class AuditReport(BaseModel):
+    problem_set: str
+    n_problems: int
+    graders: dict[str, GraderAudit]
+    hack_families: dict[str, str] = Field(default_factory=dict, description="hack id -> family")
+    hack_targets: dict[str, list[str]] = Field(default_factory=dict)
+
+    def hardened_accepts_exploits(self) -> bool:
+        g = self.graders.get("hardened")
+        return bool(g and g.hacks_accepted)
+
+    def to_json_dict(self) -> dict:
+        return self.model_dump(mode="json")
+
+
+def _jobs(problems: Sequence[Problem], hacks: Sequence[Hack]) -> list[tuple[str, Problem, Submission]]:
+    """(kind, problem, submission) with kind 'honest', 'null' or a hack id."""
+    jobs: list[tuple[str, Problem, Submission]] = []
+    for p in problems:
+        jobs.append(("honest", p, Submission(files={"solution.py": p.reference_solution})))
+        for null in p.null_solutions:
+            jobs.append(("null", p, Submission(files={"solution.py": null})))
+        for hack in hacks:
+            jobs.append((hack.id, p, hack.exploit(p)))
+    return jobs
+
+
+def run_audit(problems: Sequence[Problem], graders: Sequence[Grader], problem_set: str = "",
+              hacks: Sequence[Hack] | None = None, progress: Callable[[int], None] | None = None) -> AuditReport:
+    """Grade every (problem, honest | null | exploit) submission with every grader."""
+    hacks = list(CATALOGUE.values()) if hacks is None else list(hacks)
+    jobs = _jobs(problems, hacks)
+    report = AuditReport(problem_set=problem_set, n_problems=len(problems), graders={},
+                         hack_families={h.id: h.family for h in hacks},
+                         hack_targets={h.id: sorted(h.targets) for h in hacks})
+    for grader in graders:
+        results = grader.grade_many([(p, s) for _, p, s in jobs], progress=progress)
+        audit = GraderAudit(hacks={h.id: Acceptance() for h in hacks})
+        for (kind, problem, _), result in zip(jobs, results, strict=True):
+            bucket = audit.honest if kind == "honest" else audit.null if kind == "null" else audit.hacks[kind]
+            bucket.total += 1
+            bucket.accepted += result.passed
+            if kind == "honest" and not result.passed:
+                audit.rejected_honest.append(problem.id)
+            if kind == "null" and result.passed:
+                audit.accepted_null.append(problem.id)
+        if audit.rejected_honest:
+            audit.broken_reasons.append(f"rejects {len(audit.rejected_honest)} reference solutions")
+        if audit.null.accepted:
+            audit.broken_reasons.append(f"accepts {audit.null.accepted} null solutions")
+        audit.broken = bool(audit.broken_reasons)
+        report.graders[grader.name] = audit
+    return report
+
+
+def n_gradings(problems: Sequence[Problem], n_graders: int, hacks: Sequence[Hack] | None = None) -> int:
+    hacks = list(CATALOGUE.values()) if hacks is None else list(hacks)
+    per_problem = [1 + len(p.null_solutions) + len(hacks) for p in problems]
+    return sum(per_problem) * n_graders
+
+
+def to_markdown(report: AuditReport) -> str:
+    """A readable report: the acceptance matrix, broken graders, and what each hack family exploits."""
+    names = list(report.graders)
+    lines = [f"# hackgym audit: `{report.problem_set}` ({report.n_problems} problems)", ""]
+    lines.append("| submission | targets | " + " | ".join(f"`{n}`" for n in names) + " |")
+    lines.append("|---|---|" + "---|" * len(names))
+
+    def cells(get) -> str:
+        return " | ".join(f"{a.accepted}/{a.total}" for a in (get(report.graders[n]) for n in names))
+
+    lines.append(f"| reference (honest) | | {cells(lambda g: g.honest)} |")
+    lines.append(f"| null (known wrong) | | {cells(lambda g: g.null)} |")
+    for hid in report.hack_targets:
+        targets = ", ".join(report.hack_targets[hid])
+        lines.append(f"| `{hid}` | {targets} | {cells(lambda g, h=hid: g.hacks[h])} |")
+    lines.append("")
+    for name, g in report.graders.items():
+        if g.broken:
+            lines.append(f"- **`{name}` is broken**: {'; '.join(g.broken_reasons)}")
+    if report.hardened_accepts_exploits():
+        lines.append("- **`hardened` accepted an exploit**: see the matrix above.")
+    lines += ["", "## Hack families", ""]
+    for fam_id in sorted({f for f in report.hack_families.values()}):
+        fam = FAMILIES.get(fam_id)
+        if fam:
+            lines.append(f"- **{fam_id}** (targets: {', '.join(sorted(fam.targets))}): {' '.join(fam.doc.split())}")
+    return "\n".join(lines) + "\n"
