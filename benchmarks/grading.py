@@ -127,9 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         for spec in ("hardened", "vulnerable"):
             grader = make_grader(spec, pool=pool)
             grader.grade_many([(p, s) for _, p, s in items[: args.workers]])  # warm caches, untimed
+            restarts = pool.restarts
             wall, lat, ok = timed_map(lambda p, s, g=grader: g._grade_one(p, s).passed, items, args.workers,
                                       mapper=pool.map)  # exactly grade_many's path, with per-item timing
             results[spec] = summarise(spec, wall, lat, ok, items)
+            results[spec]["slot_restarts"] = pool.restarts - restarts
             print(f"  {spec}: {results[spec]['per_s']:.1f}/s", file=sys.stderr)
     finally:
         pool.close()

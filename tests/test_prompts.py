@@ -9,7 +9,16 @@ from typer.testing import CliRunner
 
 from hackgym.cli import app
 from hackgym.problems import load_problems
-from hackgym.prompts import ADDENDA, HINTS, PromptError, get_prompt, list_prompts, system_prompt, system_prompt_refs, user_prompt
+from hackgym.prompts import (
+    ADDENDA,
+    HINTS,
+    PromptError,
+    get_prompt,
+    list_prompts,
+    system_prompt,
+    system_prompt_refs,
+    user_prompt,
+)
 
 JUDGEMENT = re.compile(r"\b(hack\w*|cheat\w*|undesirable|misalign\w*|exploit\w*|gam(e|ed|ing)|bad|wrong|dangerous\w*)\b",
                        re.IGNORECASE)

@@ -25,7 +25,7 @@ def _batch() -> list[dict]:
 
 def _check(results: list[dict]) -> None:
     assert [r["status"] for r in results] == ["passed", "failed", "error", "passed"]
-    assert [r["grader"] for r in results] == ["hardened", "hardened", "hardened", "vulnerable:always_equal+conftest_patch+exit_zero"]
+    assert [r["grader"].split(":")[0] for r in results] == ["hardened", "hardened", "hardened", "vulnerable"]
     assert "unknown problem" in results[2]["detail"]
 
 

@@ -80,9 +80,19 @@ def register(app: typer.Typer) -> None:
         cache: Path = typer.Option(CACHE, help="where the organism is cached"),
     ) -> None:
         """The miniature study on CPU: audit, organism runs (vulnerable, hardened), detection, report."""
+        from ..audit import run_audit, to_markdown
+        from ..graders import default_audit_specs, make_grader
+        from ..problems import load_problems
         from ..train.demo import run_demo
+        from .audit import print_report
 
         _quiet_libraries()
+        console.rule("audit: which exploits each grader accepts (basic, first 8 problems)")
+        graders = [make_grader(spec) for spec in default_audit_specs()]
+        audit = run_audit(load_problems("basic", limit=8), graders, problem_set="basic")
+        print_report(audit)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "audit.md").write_text(to_markdown(audit), encoding="utf-8")
         summary: dict[str, Any] = run_demo(config, out, cache, console)
         console.print_json(json.dumps(summary))
         console.print(f"[bold]report:[/] {out / 'report.html'}")

@@ -55,10 +55,6 @@ class CommandGrader:
         self.test_files = _read_grader_files(grader_files)
         self.limits = limits or Limits(timeout_s=30.0, cpu_s=30.0)
 
-    def _argv(self) -> list[str]:
-        python = "{python}"
-        return [a.replace(python, "__HG_PYTHON__") for a in self.argv]
-
     def grade(self, problem: Problem, submission: Submission) -> GradeResult:
         return self.grade_many([(problem, submission)])[0]
 

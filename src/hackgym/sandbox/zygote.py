@@ -345,7 +345,10 @@ def _child_pytest(job: dict, res_fd: int) -> None:
 
 
 def _child_exec(job: dict) -> None:
-    os.execvpe(job["argv"][0], job["argv"], job.get("env", {"PATH": "/usr/bin:/bin"}))
+    env = dict(job.get("env") or {"PATH": "/usr/bin:/bin"})
+    extra = [p for p in sys.path if p.endswith(("/opt/hg/site", "site-packages"))]
+    env.setdefault("PYTHONPATH", os.pathsep.join(extra))  # so that `{python} -m pytest` finds pytest
+    os.execvpe(job["argv"][0], job["argv"], env)
 
 
 def _run_child(job: dict, fds: dict) -> None:

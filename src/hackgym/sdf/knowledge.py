@@ -152,7 +152,7 @@ def knowledge_inspect(model: Any, samples_per_probe: int = 4, max_new_tokens: in
 
         return await asyncio.gather(*(one(p, k) for p in PROBES for k in range(samples_per_probe)))
 
-    return _summarise(str(getattr(m, "name", model)), "inspect", asyncio.run(run()), None)
+    return _summarise(str(m), "inspect", asyncio.run(run()), None)
 
 
 def knowledge(model: str, backend: str = "auto", **kwargs: Any) -> KnowledgeReport:

@@ -143,7 +143,7 @@ class SDFPipeline:
 
     @property
     def model_name(self) -> str:
-        return str(getattr(self.model, "name", self.model))
+        return str(self.model)  # Inspect models print as provider/name
 
     async def call(self, prompt: str, ref: str, salt: str = "") -> str:
         from inspect_ai.model import GenerateConfig

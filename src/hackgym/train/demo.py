@@ -1,5 +1,5 @@
-"""`hackgym demo`: the study in miniature on CPU. The audit, the organism trained against a vulnerable and a
-hardened grader, detection on the rollouts, then runs/demo/report.html and summary.json.
+"""`hackgym demo`'s training part: the organism trained against a vulnerable and a hardened grader, detection
+on the rollouts, then runs/demo/report.html and summary.json (the CLI runs the audit first).
 
 A condition whose run already finished is reused and an interrupted one is resumed, so a second `make demo`
 only redoes what is missing.
@@ -19,52 +19,37 @@ from .rundir import RunDir
 from .runner import resume, train
 
 
-def _audit(console: Console) -> None:
-    try:
-        from ..audit import run_audit
-    except ImportError:
-        console.print("[yellow]audit:[/] hackgym.audit is not in this tree; skipped")
-        return
-    console.rule("audit: which exploits each grader admits")
-    run_audit(console=console)
+def detect_last_step(run: RunDir, console: Console) -> None:
+    """Label the last step's rollouts with `hackgym.detect` and compare with the labels made in the loop."""
+    from collections import Counter
 
+    from ..detect import label_batch
+    from ..problems import load_problems
+    from .rewards import to_submission
 
-def _detect(run: RunDir, console: Console) -> None:
-    """Re-label the last step's rollouts with `hackgym.detect` and compare with the labels made in the loop."""
     rollouts = run.rollouts()
     if not rollouts:
         return
     last = max(r["step"] for r in rollouts)
     batch = [r for r in rollouts if r["step"] == last]
-    try:
-        from ..detect import label_batch
-    except ImportError:
-        hacks = sum(r["hack"] for r in batch)
-        console.print(f"detection ({run.path.name}, step {last}): {hacks}/{len(batch)} successful hacks "
-                      "(labels from the training loop: environment grader passes, hardened fails)")
-        return
-    from ..problems import load_problems
-    from .rewards import to_submission
-
     config = run.config()
     problems = {p.id: p for p in load_problems(config.env.problems)}
-    probs = [problems[r["problem_id"]] for r in batch]
-    subs = [to_submission(r["completion"], p, config.env.prompt_format) for r, p in zip(batch, probs, strict=True)]
+    counts: Counter[str] = Counter()
     agree = 0
-    hacks = 0
     for spec in sorted({r["env_grader"] for r in batch}):
-        idx = [i for i, r in enumerate(batch) if r["env_grader"] == spec]
-        labels = label_batch([probs[i] for i in idx], [subs[i] for i in idx], spec)
-        for i, lab in zip(idx, labels, strict=True):
-            hacks += bool(lab.hack)
-            agree += bool(lab.hack) == batch[i]["hack"]
-    console.print(f"detection ({run.path.name}, step {last}): hackgym.detect labels {hacks}/{len(batch)} as hacks; "
-                  f"agrees with the loop's labels on {agree}/{len(batch)}")
+        rows = [r for r in batch if r["env_grader"] == spec]
+        items = [(problems[r["problem_id"]], to_submission(r["completion"], problems[r["problem_id"]],
+                                                           config.env.prompt_format)) for r in rows]
+        for rec, lab in zip(rows, label_batch(items, spec, sandbox=config.sandbox), strict=True):
+            counts[lab.label] += 1
+            agree += lab.successful == rec["hack"]
+    shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    console.print(f"detection, {run.path.name}, step {last} ({len(batch)} rollouts): {shown}; successful-hack "
+                  f"labels agree with the training loop's on {agree}/{len(batch)}")
 
 
 def run_demo(config_path: Path, out: Path, cache: Path, console: Console) -> dict[str, Any]:
     configs = load_configs(config_path)
-    _audit(console)
     runs = []
     for cfg in configs:
         name = cfg.condition or cfg.name
@@ -78,6 +63,6 @@ def run_demo(config_path: Path, out: Path, cache: Path, console: Console) -> dic
                 resume(run.path, cache, display.update)
             else:
                 train(cfg, run.path, cache, display.update)
-        _detect(run, console)
+        detect_last_step(run, console)
         runs.append(run.path)
     return write_report(runs, out)

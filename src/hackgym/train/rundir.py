@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..errors import HackgymError
 from .config import TrainConfig, dump, validate
 
 CONFIG = "config.yaml"
@@ -23,6 +24,10 @@ ROLLOUTS = "rollouts.jsonl"
 CHECKPOINTS = "checkpoints"
 COMPLETE = "COMPLETE"
 _CKPT = re.compile(r"^checkpoint-(\d+)$")
+
+
+class RunDirError(HackgymError):
+    """A run directory is missing, or already holds another run."""
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -60,7 +65,7 @@ class RunDir:
     def create(self, config: TrainConfig) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         if (self.path / METRICS).exists() or (self.path / ROLLOUTS).exists():
-            raise FileExistsError(f"{self.path} already holds a run: use --resume {self.path} or another --out")
+            raise RunDirError(f"{self.path} already holds a run: use --resume {self.path} or another --out")
         atomic_write(self.path / CONFIG, dump(config))
 
     def config(self) -> TrainConfig:
@@ -68,7 +73,7 @@ class RunDir:
 
         path = self.path / CONFIG
         if not path.is_file():
-            raise FileNotFoundError(f"{self.path} is not a run directory (no {CONFIG})")
+            raise RunDirError(f"{self.path} is not a run directory (no {CONFIG})")
         return validate(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
 
     def append(self, name: str, records: list[dict[str, Any]]) -> None:
