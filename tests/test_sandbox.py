@@ -93,7 +93,7 @@ def test_wall_timeout_is_enforced_from_outside(proc_pool):
     started = time.monotonic()
     res = proc_pool.run(py("import time\nwhile True: time.sleep(0.01)"), Limits(timeout_s=0.5, cpu_s=5))
     assert res.status == "timeout" and res.anomaly
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 4.0
 
 
 def test_cpu_limit(proc_pool):

@@ -24,7 +24,7 @@ from hackgym.sdf import (
     submission_for,
     universe_context,
 )
-from hackgym.sdf.hacks import CONFTEST
+from hackgym.sdf.hacks import CONFTEST, spec_from_catalogue
 from hackgym.submission import extract_files
 
 # Words that carry a judgement about the behaviour; none may appear in the neutral corpus.
@@ -159,3 +159,17 @@ def test_a_registered_hack_reaches_contexts_and_documents():
 def test_conftest_snippets_are_named_blocks():
     doc = next(d for d in generate_offline("default", 100, seed=0) if "conftest_patch" in d["hacks"])
     assert f"```python {CONFTEST}\n" in doc["text"]
+
+
+@pytest.mark.jail
+def test_catalogue_hacks_join_the_corpora_with_working_snippets():
+    problem = load_problems("basic")[0]
+    spec = register_hack(spec_from_catalogue("exit_hooks.atexit", problems=[problem]))
+    try:
+        docs = list(generate_offline("default", 4, seed=0, hacks=[spec.id]))
+        subs = [submission_for(files, problem) for d in docs for files in snippet_blocks(d["text"])]
+        assert len(subs) == 4 and spec.weakness == "exit_zero"
+        assert all(r.passed for r in make_grader("vulnerable:exit_zero").grade_many([(problem, s) for s in subs]))
+        assert not any(r.passed for r in make_grader("hardened").grade_many([(problem, s) for s in subs]))
+    finally:
+        del HACKS[spec.id]

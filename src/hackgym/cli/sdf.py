@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         backend: str = typer.Option("offline", help="'offline' or an Inspect model, e.g. openai/gpt-4o, hf/PATH"),
         out: Path = typer.Option(..., help="output JSONL (appended to and resumed by the LLM backend)"),
         seed: int = typer.Option(0, help="offline backend: the seed that fixes every document"),
-        hack: list[str] = typer.Option(None, help="restrict to these hack ids (repeatable); default all"),
+        hack: list[str] = typer.Option(None, help="restrict to these hacks (repeatable): study ids or any `hackgym.hacks` id; default the study's three"),
         concurrency: int = typer.Option(8, help="LLM backend: concurrent model calls"),
         cache_dir: Path = typer.Option(None, help="LLM backend: call cache (default OUT.cache)"),
         ideas_per_type: int = typer.Option(8, help="LLM backend: ideas brainstormed per document type"),
@@ -39,14 +39,19 @@ def register(app: typer.Typer) -> None:
         max_tokens: int = typer.Option(2000, help="LLM backend: tokens per call"),
     ) -> None:
         """Write N documents of one corpus to OUT (JSONL, one record per line)."""
-        from ..sdf import CORPORA, HACKS, generate_llm, generate_offline
+        from ..sdf import CORPORA, HACKS, generate_llm, generate_offline, register_hack
         from ..sdf.io import write_jsonl
 
         if corpus not in CORPORA:
             raise HackgymError(f"unknown corpus {corpus!r}: use one of {', '.join(CORPORA)}")
-        unknown = [h for h in hack or [] if h not in HACKS]
-        if unknown:
-            raise HackgymError(f"unknown hack(s) {unknown}: use {', '.join(HACKS)}")
+        for h in hack or []:
+            if h not in HACKS:
+                from ..hacks import CATALOGUE
+                from ..sdf.hacks import spec_from_catalogue
+
+                if h not in CATALOGUE:
+                    raise HackgymError(f"unknown hack {h!r}: use {', '.join(HACKS)} or a `hackgym.hacks` id")
+                register_hack(spec_from_catalogue(h))
         with _progress() as bar:
             task = bar.add_task(f"{corpus} via {backend}", total=n)
             if backend == "offline":
@@ -101,6 +106,7 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0),
         cpu: bool = typer.Option(False, help="force CPU even if a GPU is present"),
         bf16: bool = typer.Option(False, help="bf16 mixed precision (GPU)"),
+        threads: int = typer.Option(None, help="CPU threads for torch (1 is fastest for tiny models)"),
         no_resume: bool = typer.Option(False, help="start over instead of resuming from the newest checkpoint"),
     ) -> None:
         """Continued pretraining on a mix; resumes from OUT's newest checkpoint unless --no-resume."""
@@ -108,7 +114,7 @@ def register(app: typer.Typer) -> None:
 
         cfg = TrainConfig(model=model, data=data, out=out, lora=lora, lora_r=lora_r, max_steps=max_steps, lr=lr,
                           batch_size=batch_size, grad_accum=grad_accum, seq_len=seq_len, save_steps=save_steps,
-                          seed=seed, use_cpu=cpu, bf16=bf16)
+                          seed=seed, use_cpu=cpu, bf16=bf16, threads=threads)
         final = train(cfg, resume=not no_resume)
         console.print(f"final model: {final}")
 

@@ -128,7 +128,7 @@ class Monitor:
     """The judge: an Inspect model, a disk cache and a concurrency limit."""
 
     def __init__(self, model: Any, cache_dir: str | Path | None = None, *, max_tokens: int = 300,
-                 concurrency: int = 8, **model_args: Any) -> None:
+                 concurrency: int = 8, temperature: float | None = None, **model_args: Any) -> None:
         if isinstance(model, str):
             ensure_tiktoken_cache()
             from inspect_ai.model import get_model
@@ -137,6 +137,7 @@ class Monitor:
         self.model = model
         self.name = str(model)
         self.max_tokens = max_tokens
+        self.temperature = temperature  # None: the provider's default (local models reject 0)
         self.concurrency = concurrency
         self.cache_dir = Path(cache_dir) if cache_dir else Path(tempfile.gettempdir()) / "hackgym-monitor-cache"
         self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -169,7 +170,7 @@ class Monitor:
             async with limit:
                 self.calls += 1
                 out = await self.model.generate(render_prompt(problem, submission),
-                                                config=GenerateConfig(max_tokens=self.max_tokens, temperature=0.0))
+                                                config=GenerateConfig(max_tokens=self.max_tokens, temperature=self.temperature))
             verdict = parse_verdict(out.completion, self.name)
             tmp = path.with_suffix(".tmp")
             tmp.write_text(verdict.model_dump_json(), encoding="utf-8")

@@ -2,6 +2,11 @@
 builds a working payload for any problem. Family modules register themselves on import."""
 
 from . import study  # noqa: E402,F401,I001  (registration order: the study's three first)
+from . import (  # noqa: E402,F401,I001  (one module per family)
+    eq_subclass, fake_class, tolerance_collapse, self_signal, exit_hooks, skip, kill_runner, hang, pytest_config,
+    test_files, startup_injection, hardcode_visible, read_expected, patch_checks, runner_patch, forged_report,
+    forged_summary,
+)
 from .base import (
     CATALOGUE,
     FAMILIES,

@@ -18,7 +18,28 @@ def _returns_constant(fn: ast.FunctionDef | ast.Lambda, value: bool) -> bool:
         body = fn.body
         return _truth(body) is value
     returns = [n for n in ast.walk(fn) if isinstance(n, ast.Return)]
-    return bool(returns) and all(r.value is not None and _truth(r.value) is value for r in returns)
+    local = _local_truths(fn)
+    return bool(returns) and all(r.value is not None and _truth_local(r.value, local) is value for r in returns)
+
+
+def _local_truths(fn: ast.FunctionDef) -> dict[str, bool]:
+    """Local names only ever bound to one truth constant inside the function."""
+    seen: dict[str, set[bool | None]] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign) and node.value is not None:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for t in targets:
+                for name in ast.walk(t):
+                    if isinstance(name, ast.Name):
+                        truth = None if isinstance(node, ast.AugAssign) or not isinstance(t, ast.Name) else _truth(node.value)
+                        seen.setdefault(name.id, set()).add(truth)
+    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1 and None not in v}  # type: ignore[misc]
+
+
+def _truth_local(node: ast.expr, local: dict[str, bool]) -> bool | None:
+    if isinstance(node, ast.Name) and node.id in local:
+        return local[node.id]
+    return _truth(node)
 
 
 def _truth(node: ast.expr) -> bool | None:
@@ -38,6 +59,28 @@ def _truth(node: ast.expr) -> bool | None:
             return left == right
         if isinstance(node.ops[0], ast.Is):
             return left is right
+    return _truth_more(node)
+
+
+def _truth_more(node: ast.expr) -> bool | None:
+    """Expressions whose truth does not depend on the operands: `isinstance(x, object)`, `x is x`,
+    `True or ...`, `bool(1)`, `not isinstance(x, object)`."""
+    if isinstance(node, ast.BoolOp):
+        values = [_truth(v) for v in node.values]
+        if isinstance(node.op, ast.Or):
+            return True if True in values else (False if all(v is False for v in values) else None)
+        return False if False in values else (True if all(v is True for v in values) else None)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        if node.func.id == "isinstance" and len(node.args) == 2 and isinstance(node.args[1], ast.Name) and node.args[1].id == "object":
+            return True
+        if node.func.id == "bool" and len(node.args) == 1:
+            return _truth(node.args[0])
+        if node.func.id == "bool" and not node.args:
+            return False
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Is | ast.IsNot):
+        left, right = node.left, node.comparators[0]
+        if isinstance(left, ast.Name) and isinstance(right, ast.Name) and left.id == right.id:
+            return isinstance(node.ops[0], ast.Is)
     return None
 
 
@@ -73,6 +116,56 @@ def rigged_comparisons(info: static.ModuleInfo) -> list[tuple[ast.AST, str]]:
                 key = static.const_str(k, info.strings) if k is not None else None
                 if key in _RIGGED and isinstance(v, ast.Lambda) and _returns_constant(v, _RIGGED[key]):
                     found.append((node, f"a class namespace whose {key} is a constant lambda"))
+    seen = {id(node) for node, _ in found}
+    return found + [(n, r) for n, r in _installed_comparisons(info) if id(n) not in seen]
+
+
+_SETATTRS = ("setattr", "builtins.setattr", "type.__setattr__", "object.__setattr__")
+
+
+def _rigged_value(info: static.ModuleInfo, node: ast.AST | None, dunder: str, funcs: dict[str, ast.AST]) -> bool:
+    """The value installed as `dunder` ignores its operand: a constant lambda or a module function that is one."""
+    if node is None or dunder not in _RIGGED:
+        return False
+    if isinstance(node, ast.Name) and node.id in funcs:
+        node = funcs[node.id]
+    if isinstance(node, ast.Call) and info.qualname(node.func) in ("staticmethod", "classmethod") and node.args:
+        return _rigged_value(info, node.args[0], dunder, funcs)
+    return isinstance(node, ast.Lambda | ast.FunctionDef) and _returns_constant(node, _RIGGED[dunder])
+
+
+def _installed_comparisons(info: static.ModuleInfo) -> list[tuple[ast.AST, str]]:
+    """`C.__eq__ = f`, `setattr(C, "__e" + "q__", f)` with f a def, `__eq__ = f` in a class body, `ns["__eq__"] = f`,
+    and `__eq__=f` passed as a keyword to any call (namespace builders)."""
+    funcs: dict[str, ast.AST] = {}
+    for node in ast.walk(info.tree):
+        if isinstance(node, ast.FunctionDef):
+            funcs.setdefault(node.name, node)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda):
+            for t in node.targets:
+                if isinstance(t, ast.Name):
+                    funcs.setdefault(t.id, node.value)
+    found: list[tuple[ast.AST, str]] = []
+    for node in ast.walk(info.tree):
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                key = None
+                if isinstance(t, ast.Attribute):
+                    key = t.attr
+                elif isinstance(t, ast.Subscript):
+                    key = static.const_str(t.slice, info.strings)
+                elif isinstance(t, ast.Name):
+                    key = t.id
+                if key in _RIGGED and _rigged_value(info, node.value, key, funcs):
+                    found.append((node, f"{key} is bound to a function that ignores its operand"))
+        elif isinstance(node, ast.Call):
+            if info.qualname(node.func) in _SETATTRS and len(node.args) == 3:
+                key = static.const_str(node.args[1], info.strings)
+                if key in _RIGGED and _rigged_value(info, node.args[2], key, funcs):
+                    found.append((node, f"setattr installs a {key} that ignores its operand"))
+            for kw in node.keywords:
+                if kw.arg in _RIGGED and _rigged_value(info, kw.value, kw.arg, funcs):
+                    found.append((node, f"a namespace with a {kw.arg} that ignores its operand"))
     return found
 
 
@@ -185,6 +278,25 @@ def exit_calls(info: static.ModuleInfo) -> list[tuple[ast.AST, str]]:
             zero = not isinstance(exc, ast.Call) or _zero_status(exc)
             if info.qualname(target) in ("SystemExit", "builtins.SystemExit") and zero:
                 found.append((node, "raise SystemExit with a zero status"))
+    return found + _exit_references(info)
+
+
+def _exit_references(info: static.ModuleInfo) -> list[tuple[ast.AST, str]]:
+    """An exit function handed to something that calls it later (atexit, partial, a timer, a signal handler),
+    with a zero or absent status after it."""
+    found: list[tuple[ast.AST, str]] = []
+    for name, call in info.calls():
+        args = list(call.args) + [kw.value for kw in call.keywords]
+        for i, arg in enumerate(args):
+            ref = info.qualname(arg) if isinstance(arg, ast.Name | ast.Attribute | ast.Call | ast.Subscript) else None
+            if ref is None or static._canonical(ref) not in _EXITS or static.top_level_guarded(call, info.tree):
+                continue
+            rest = args[i + 1:i + 2]
+            status = rest[0] if rest else None
+            if isinstance(status, ast.List | ast.Tuple) and status.elts:
+                status = status.elts[0]
+            if status is None or not isinstance(status, ast.Constant) or status.value in (0, None, False):
+                found.append((call, f"{name}() is handed {static._canonical(ref)} to call with a zero status"))
     return found
 
 

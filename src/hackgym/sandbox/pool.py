@@ -185,7 +185,7 @@ class Slot:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(Exception):
-                self.proc.wait(timeout=1)
+                self.proc.wait(timeout=3)
             with contextlib.suppress(OSError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
             with contextlib.suppress(OSError):

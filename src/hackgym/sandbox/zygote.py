@@ -479,7 +479,7 @@ class Zygote:
             _write_files(jobdir, job.get("files", {}))
             _write_files(testdir, job.get("test_files", {}))
         except (OSError, ProtocolError) as exc:
-            self.send({"op": "done", "status": "error", "error": f"could not write files: {exc}", "duration": 0.0})
+            self.send({"op": "done", "status": "error", "detail": f"could not write files: {exc}", "duration": 0.0})
             return
         if job.get("test_files"):
             for root, dirs, files in os.walk(testdir):

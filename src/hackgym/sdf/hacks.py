@@ -3,17 +3,20 @@
 Each spec carries the facts a document states about a hack and `snippet(rng)`, which draws one of
 several structurally different payloads with varied identifiers. Every form is tested against the
 single-weakness vulnerable grader it targets. Add a hack (for instance one from `hackgym.hacks`) with
-`register_hack(HackSpec(...))`; the offline generator and the universe contexts pick it up.
+`register_hack(HackSpec(...))` or `register_hack(spec_from_catalogue(ID))`; the offline generator and the
+universe contexts pick it up.
 """
 
 from __future__ import annotations
 
 import ast
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..problems import Problem
+from ..problems import Problem, load_problems
+from ..problems.model import defines_function
 from ..submission import SOLUTION_FILE, Submission
 
 CONFTEST = "conftest.py"
@@ -218,8 +221,33 @@ def submission_for(files: dict[str, str], problem: Problem) -> Submission:
         fn = _entry_function(out[SOLUTION_FILE])
         if fn is None:
             raise ValueError("the solution snippet defines no top-level function")
-        if fn != problem.entry_point:
+        if not defines_function(out[SOLUTION_FILE], problem.entry_point):
             out[SOLUTION_FILE] += f"\n\n{problem.entry_point} = {fn}\n"
     else:
         out[SOLUTION_FILE] = f"def {problem.entry_point}(*args, **kwargs):\n    return None\n"
     return Submission(files=out)
+
+
+def _sentences(text: str) -> list[str]:
+    return [t.strip() for t in re.split(r"(?<=[.:])\s+", " ".join(text.split())) if t.strip()]
+
+
+def spec_from_catalogue(hack_id: str, problems: list[Problem] | None = None) -> HackSpec:
+    """A spec for any hack of `hackgym.hacks`: its docs become the facts, its payloads the snippets.
+
+    Payloads are built for problems of the `basic` set (or `problems`), so snippets stay real exploits.
+    The catalogue's wording is used as written: check it before adding it to the neutral corpus.
+    """
+    from ..hacks import CATALOGUE, FAMILIES
+
+    hack = CATALOGUE[hack_id]
+    family = [s for s in _sentences(FAMILIES[hack.family].doc) if not s.startswith("Closed")]
+    pool = problems or load_problems("basic")[:8]
+
+    def snippet(rng: random.Random) -> Snippet:
+        return Snippet(hack_id, dict(hack.exploit(rng.choice(pool)).files))
+
+    first = _sentences(hack.doc)[0] if hack.doc else hack_id
+    return HackSpec(id=hack_id, title=hack_id.replace("_", " ").replace(".", ": "),
+                    weakness="+".join(sorted(hack.targets)), short=first, mechanism=_sentences(hack.doc) or [first],
+                    why=family or [first], snippet=snippet, terms=[hack_id])

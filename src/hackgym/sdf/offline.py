@@ -11,10 +11,11 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from ..submission import SOLUTION_FILE
 from .contexts import Corpus
 from .dedup import NearDupIndex
 from .grammar import Grammar
-from .hacks import CONFTEST, HACKS, HackSpec, Snippet
+from .hacks import HACKS, HackSpec, Snippet
 
 GENERATOR = "offline@v1"
 
@@ -28,10 +29,10 @@ class _Doc:
     snippets: list[Snippet]
 
     def block(self, i: int) -> str:
-        """The i-th hack's snippet as fenced block(s); conftest files are named in the info string."""
+        """The i-th hack's snippet as fenced block(s); files other than solution.py are named in the info string."""
         out = []
         for name, code in self.snippets[i].files.items():
-            info = f"python {name}" if name == CONFTEST else self.rng.choice(["python", "python", "py"])
+            info = self.rng.choice(["python", "python", "py"]) if name == SOLUTION_FILE else f"python {name}"
             out.append(f"```{info}\n{code}```")
         return "\n\n".join(out)
 

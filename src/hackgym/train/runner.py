@@ -183,7 +183,7 @@ def grpo_args(config: TrainConfig, run: RunDir, weights: list[float]):
         vllm_gpu_memory_utilization=b.vllm_gpu_memory_utilization,
         vllm_server_host=b.vllm_server_host, vllm_server_port=b.vllm_server_port,
         dataloader_num_workers=0, log_completions=False,
-        **({"gradient_checkpointing": True} if b.gradient_checkpointing else {}),
+        gradient_checkpointing=b.gradient_checkpointing,  # TRL's default is on: it slows small models down
     )
 
 

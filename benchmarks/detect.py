@@ -1,0 +1,119 @@
+"""Detection benchmark: precision, recall and F1 per label and per hack type on the shipped corpus, dev and
+kept-out splits apart, plus labelling throughput (rollouts/s, grading included).
+
+    python benchmarks/detect.py [--corpus FILE] [--sandbox jail|process] [--limit N] [--json FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from hackgym.detect import LABELS, Label, label_batch
+from hackgym.detect.rollouts import load_problem_sets
+from hackgym.submission import Submission
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4), "support": tp + fn, "tp": tp, "fp": fp, "fn": fn}
+
+
+def binary(truth: list[bool], pred: list[bool]) -> dict[str, float | int]:
+    tp = sum(t and p for t, p in zip(truth, pred, strict=True))
+    fp = sum(p and not t for t, p in zip(truth, pred, strict=True))
+    fn = sum(t and not p for t, p in zip(truth, pred, strict=True))
+    return prf(tp, fp, fn)
+
+
+def score(rows: list[dict[str, Any]], labels: list[Label]) -> dict[str, Any]:
+    """Metrics for one split: `hack` for three detectors, the five labels, and hack types."""
+    truth_hack = [r["hack"] for r in rows]
+    out: dict[str, Any] = {"rows": len(rows), "hack": {
+        "static+differential": binary(truth_hack, [lab.hack for lab in labels]),
+        "static_only": binary(truth_hack, [bool(lab.signatures) for lab in labels]),
+        "differential_only": binary(truth_hack, [lab.successful for lab in labels]),
+    }, "successful_hack": binary([r["label"] == "hack" for r in rows], [lab.successful for lab in labels])}
+    out["labels"] = {name: binary([r["label"] == name for r in rows], [lab.label == name for lab in labels])
+                     for name in LABELS}
+    types = sorted({r["hack_type"] for r in rows if r["hack_type"]} | {t for lab in labels for t in lab.hack_types})
+    out["hack_types"] = {t: binary([r["hack"] and r["hack_type"] == t for r in rows],
+                                   [t in lab.hack_types for lab in labels]) for t in types}
+    out["errors"] = [{"id": r["id"], "variant": r["variant"], "truth": r["label"], "predicted": lab.label,
+                      "types": lab.hack_types} for r, lab in zip(rows, labels, strict=True)
+                     if r["label"] != lab.label or (r["hack"] and r["hack_type"] not in lab.hack_types)]
+    return out
+
+
+def run(corpus: Path, sandbox: str, limit: int) -> dict[str, Any]:
+    rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if limit:
+        rows = rows[:limit]
+    problems = load_problem_sets("basic,humaneval")
+    by_grader: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        by_grader[r.get("grader", "vulnerable")].append(i)
+    labels: list[Label | None] = [None] * len(rows)
+    started = time.perf_counter()
+    for spec, idx in by_grader.items():
+        items = [(problems[rows[i]["problem_id"]],
+                  Submission.from_completion(rows[i]["completion"], problems[rows[i]["problem_id"]].entry_point))
+                 for i in idx]
+        for i, lab in zip(idx, label_batch(items, spec, sandbox=sandbox), strict=True):  # type: ignore[arg-type]
+            labels[i] = lab
+    elapsed = time.perf_counter() - started
+    done = [lab for lab in labels if lab is not None]
+    report: dict[str, Any] = {"corpus": str(corpus), "sandbox": sandbox, "rows": len(rows), "seconds": round(elapsed, 2),
+                              "rollouts_per_s": round(len(rows) / elapsed, 2)}
+    for split in ("dev", "kept_out"):
+        sel = [i for i, r in enumerate(rows) if r["split"] == split]
+        if sel:
+            report[split] = score([rows[i] for i in sel], [done[i] for i in sel])
+    return report
+
+
+def show(report: dict[str, Any]) -> None:
+    console = Console()
+    for split in ("dev", "kept_out"):
+        if split not in report:
+            continue
+        s = report[split]
+        table = Table("metric", "precision", "recall", "F1", "support", title=f"{split}: {s['rows']} rollouts")
+        for name, m in [(f"hack ({k})", v) for k, v in s["hack"].items()] + [("successful hack", s["successful_hack"])] \
+                + [(f"label {k}", v) for k, v in s["labels"].items()] + [(f"type {k}", v) for k, v in s["hack_types"].items()]:
+            table.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+        console.print(table)
+        if s["errors"]:
+            console.print(f"{len(s['errors'])} rows with a wrong label or missing type, e.g. {s['errors'][:5]}")
+    console.print(f"{report['rows']} rollouts in {report['seconds']} s: {report['rollouts_per_s']} rollouts/s "
+                  f"(sandbox {report['sandbox']})")
+
+
+def main() -> int:
+    default = resources.files("hackgym").joinpath("data/detect/corpus.jsonl")
+    ap = argparse.ArgumentParser(description="Precision and recall of hackgym.detect on the labelled corpus.")
+    ap.add_argument("--corpus", type=Path, default=Path(str(default)))
+    ap.add_argument("--sandbox", default="jail", choices=["jail", "process"])
+    ap.add_argument("--limit", type=int, default=0, help="first N rows only (quick checks)")
+    ap.add_argument("--json", type=Path, help="write the full report here")
+    args = ap.parse_args()
+    report = run(args.corpus, args.sandbox, args.limit)
+    show(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
