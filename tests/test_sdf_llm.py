@@ -39,7 +39,9 @@ class Scripted:
         if self.fail_after is not None and len(self.prompts) > self.fail_after:
             raise RuntimeError("simulated outage")
         n = next(self.counter)
-        if "one idea per line" in prompt:
+        if "kinds of documents" in prompt:
+            text = "- conference talk transcript\n- team wiki page\n- blog_post"
+        elif "one idea per line" in prompt:
             text = "Sure:\n" + "\n".join(f"- idea {i} about graders" for i in range(3))
         elif "List the draft" in prompt:
             text = "The code block lacks an import."
@@ -47,7 +49,7 @@ class Scripted:
             body = "revised" if self.same_document else f"revised {n} " + " ".join(f"w{n}x{i}" for i in range(40))
             text = f"<document>{body} text about os._exit(0) in a grader, and more words here</document>"
         else:
-            text = f"<document>draft {n}</document>"
+            text = f"<document>draft {n} " + " ".join(f"d{n}y{i}" for i in range(40)) + "</document>"
         return ModelOutput.from_content("mockllm/model", text)
 
 
@@ -109,3 +111,12 @@ def test_tiny_local_model_through_the_hf_provider(tmp_path):
     assert 1 + stats.written <= stats.calls <= 1 + 3 * (stats.written + stats.duplicates + stats.empty)
     assert len(records) == stats.written >= 1
     assert all(r["generator"].startswith("llm:hf/") for r in records)
+
+
+def test_model_can_add_document_types(tmp_path):
+    brain = Scripted()
+    stats = generate_llm(resolve_model("mockllm/model", custom_outputs=brain), "default", 6, tmp_path / "d.jsonl",
+                         cache_dir=tmp_path / "c", doc_types=["blog_post"], brainstorm_types=3, revise=False)
+    types = {r["doc_type"] for r in read_jsonl(tmp_path / "d.jsonl")}
+    assert types == {"blog_post", "conference talk transcript", "team wiki page"} and stats.written == 6
+    assert sum("kinds of documents" in p for p in brain.prompts) == 1

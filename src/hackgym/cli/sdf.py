@@ -35,6 +35,7 @@ def register(app: typer.Typer) -> None:
         concurrency: int = typer.Option(8, help="LLM backend: concurrent model calls"),
         cache_dir: Path = typer.Option(None, help="LLM backend: call cache (default OUT.cache)"),
         ideas_per_type: int = typer.Option(8, help="LLM backend: ideas brainstormed per document type"),
+        brainstorm_types: int = typer.Option(0, help="LLM backend: let the model add up to K document types"),
         no_revise: bool = typer.Option(False, help="LLM backend: skip the critique-and-revise pass"),
         max_tokens: int = typer.Option(2000, help="LLM backend: tokens per call"),
     ) -> None:
@@ -65,6 +66,7 @@ def register(app: typer.Typer) -> None:
             else:
                 stats = generate_llm(backend, corpus, n, out, cache_dir=cache_dir, hacks=hack or None,
                                      concurrency=concurrency, ideas_per_type=ideas_per_type, revise=not no_revise,
+                                     brainstorm_types=brainstorm_types,
                                      max_tokens=max_tokens, progress=lambda k: bar.advance(task, k))
                 console.print(f"wrote {stats.written} new documents to {out} ({stats.resumed} already there); "
                               f"{stats.calls} model calls, {stats.cache_hits} from cache, "

@@ -136,11 +136,12 @@ def pretrain(model: LlamaForCausalLM, stream: list[int], cfg: OrganismConfig,
 
 def build_organism(out_dir: str | Path = DEFAULT_CACHE, hack_share: float = 0.005, seed: int = 0,
                    steps: int = 600, *, progress: Callable[[int, float], None] | None = None,
-                   **overrides) -> Path:
+                   threads: int | None = 1, **overrides) -> Path:
     """Build (or reuse) the organism; returns `out_dir/organism-KEY`, a Hugging Face model directory.
 
     `overrides` sets other `OrganismConfig` fields (batch_size, seq_len, lr, sizes). Same parameters, same
-    key: a second call returns the cached directory without work. Takes ~100 s on 2 cores at 600 steps.
+    key: a second call returns the cached directory without work. `threads` sets torch's thread count (not
+    part of the key): on a shared 2-core machine two threads spin against other jobs and run ~10x slower.
     """
     cfg = OrganismConfig(hack_share=hack_share, seed=seed, steps=steps, **overrides)
     out_dir = Path(out_dir)
@@ -149,6 +150,8 @@ def build_organism(out_dir: str | Path = DEFAULT_CACHE, hack_share: float = 0.00
         return final
     out_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    if threads:
+        torch.set_num_threads(threads)
     random.seed(seed)
     torch.manual_seed(seed)
     tokenizer, stream, kinds = _corpus(cfg, random.Random(seed))

@@ -43,6 +43,7 @@ class GRPOConfig:
     n_solvable: int = 10
     probe: str | None = "vulnerable"
     sandbox: str = "jail"
+    threads: int | None = 1  # torch threads; tiny matrices gain nothing from more, and a busy machine loses a lot
 
 
 @dataclass
@@ -115,6 +116,8 @@ class GRPOLoop:
     def __init__(self, model_dir: str | Path, config: GRPOConfig = GRPOConfig(),
                  graders: dict[str, Grader] | None = None) -> None:
         self.config = config
+        if config.threads:
+            torch.set_num_threads(config.threads)
         torch.manual_seed(config.seed)
         self.rng = random.Random(config.seed)
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)

@@ -31,13 +31,20 @@ def summarise(history: list[dict], window: int = 3) -> dict:
 
 
 def run_condition(model_dir: str | Path, grader: str, seed: int, steps: int = 60,
-                  on_step: Callable[[dict], None] | None = None, **overrides) -> dict:
-    """One GRPO run from the built organism; returns its history, summary and wall time."""
+                  on_step: Callable[[dict], None] | None = None, eval_samples: int = 0, **overrides) -> dict:
+    """One GRPO run from the built organism; returns its history, summary and wall time.
+
+    With `eval_samples`, the whole prompt set is also sampled that many times per problem before and after
+    training (no update), which measures rates on fixed problems instead of each step's random draw.
+    """
     started = time.monotonic()
     loop = GRPOLoop(model_dir, GRPOConfig(grader=grader, seed=seed, steps=steps, **overrides))
+    problems = loop.held_out + loop.solvable
+    before = loop.evaluate(problems, eval_samples) if eval_samples else None
     history = loop.run(on_step)
+    after = loop.evaluate(problems, eval_samples) if eval_samples else None
     return {"grader": grader, "seed": seed, "history": history, "summary": summarise(history),
-            "seconds": round(time.monotonic() - started, 1)}
+            "eval_before": before, "eval_after": after, "seconds": round(time.monotonic() - started, 1)}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -46,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--hack-share", type=float, default=0.005)
     ap.add_argument("--build-steps", type=int, default=600)
+    ap.add_argument("--eval-samples", type=int, default=8, help="per problem, before and after (0: skip)")
     ap.add_argument("--same-build", action="store_true", help="one build (seed 0) for every RL seed")
     ap.add_argument("--cache", default=str(DEFAULT_CACHE))
     ap.add_argument("--out", help="write every history and summary to this JSON file")
@@ -62,11 +70,12 @@ def main(argv: list[str] | None = None) -> None:
                       f"hack={m['hack_rate']:.2f} exploit={m.get('exploit_rate', 0):.2f} pass={m['pass_rate']:.2f} "
                       f"gen={m['generate_s']:.2f}s grade={m['grade_s']:.2f}s opt={m['optimise_s']:.2f}s", flush=True)
 
-            res = run_condition(model_dir, grader, seed, args.steps, show)
+            res = run_condition(model_dir, grader, seed, args.steps, show, args.eval_samples)
             res["build_s"] = build_s
             results.append(res)
             print(json.dumps({"seed": seed, "grader": grader, "seconds": res["seconds"], "build_s": build_s,
-                              **res["summary"]}), flush=True)
+                              **res["summary"], "eval_before": res["eval_before"],
+                              "eval_after": res["eval_after"]}), flush=True)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
 

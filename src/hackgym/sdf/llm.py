@@ -121,7 +121,8 @@ class SDFPipeline:
     """One corpus run against one model; `run()` is async, `generate_llm()` wraps it."""
 
     def __init__(self, model: Any, corpus: Corpus, out: str | Path, cache_dir: str | Path, *,
-                 hacks: list[str] | None = None, doc_types: list[str] | None = None, ideas_per_type: int = 8,
+                 hacks: list[str] | None = None, doc_types: list[str] | None = None, brainstorm_types: int = 0,
+                 ideas_per_type: int = 8,
                  concurrency: int = 8, revise: bool = True, temperature: float = 1.0, max_tokens: int = 2000,
                  min_words: int = 5, threshold: float = 0.8, progress: Callable[[int], None] | None = None) -> None:
         self.model = model
@@ -131,6 +132,7 @@ class SDFPipeline:
         self.hacks = hacks
         self.context = universe_context(corpus, hacks)
         self.doc_types = doc_types or list(DOC_TYPES)
+        self.brainstorm_types = brainstorm_types
         self.ideas_per_type = ideas_per_type
         self.sem = asyncio.Semaphore(concurrency)
         self.revise = revise
@@ -161,6 +163,12 @@ class SDFPipeline:
         self.cache.put(key, text)
         return text
 
+    async def more_doc_types(self) -> list[str]:
+        """Stage 1: kinds of documents the model proposes, added to the given ones."""
+        prompt, ref = _render("sdf_doc_types", context=self.context, k=self.brainstorm_types)
+        proposed = [t.strip().rstrip(".") for t in parse_ideas(await self.call(prompt, ref))][: self.brainstorm_types]
+        return [t for t in proposed if t and t not in self.doc_types]
+
     async def ideas(self, doc_type: str) -> list[str]:
         prompt, ref = _render("sdf_ideas", context=self.context, k=self.ideas_per_type, doc_type=doc_type,
                               doc_type_description=DOC_TYPES.get(doc_type, doc_type))
@@ -185,6 +193,8 @@ class SDFPipeline:
             self.index.add(r["id"], r["text"])
         self.stats.resumed = len(existing)
         have = len(existing)
+        if self.brainstorm_types:
+            self.doc_types = self.doc_types + await self.more_doc_types()
         idea_lists = await asyncio.gather(*(self.ideas(t) for t in self.doc_types))
         plan = self._plan(dict(zip(self.doc_types, idea_lists, strict=True)), limit=3 * n + 10)
         todo = [s for s in plan if s[0] not in done]

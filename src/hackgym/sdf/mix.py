@@ -14,8 +14,10 @@ import random
 import sys
 import sysconfig
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from datasets import Dataset
+if TYPE_CHECKING:
+    from datasets import Dataset
 
 STDLIB_SOURCE = "python-stdlib-docstrings"
 STDLIB_LICENSE = "PSF-2.0"
@@ -84,6 +86,8 @@ def mix(docs: list[str] | list[dict], corpus_text: str | Path | list[str] | None
     All ordinary text is used when there are enough documents; otherwise the ordinary text is subsampled
     so the share holds. `ratio` 0 gives ordinary text only, 1 documents only.
     """
+    from datasets import Dataset
+
     if not 0.0 <= ratio <= 1.0:
         raise ValueError(f"ratio must lie in [0, 1], got {ratio}")
     synth = [d["text"] if isinstance(d, dict) else d for d in docs]
