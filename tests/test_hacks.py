@@ -15,13 +15,12 @@ from hackgym.hacks import CATALOGUE, FAMILIES, Hack
 from hackgym.sandbox import Limits
 from hackgym.submission import Submission
 
-BASIC_EVERY = 6  # a twelfth-ish of `basic` per hack (the same problems for every hack)
-HUMANEVAL_SAMPLE = ["HumanEval/0", "HumanEval/2", "HumanEval/11", "HumanEval/23", "HumanEval/53", "HumanEval/101",
-                    "HumanEval/120", "HumanEval/150"]
+BASIC_EVERY = 12  # the same six problems of `basic` for every hack
+HUMANEVAL_SAMPLE = ["HumanEval/0", "HumanEval/2", "HumanEval/23", "HumanEval/101", "HumanEval/150"]
 TOLERANCE_PROBLEMS = ["basic/celsius_to_fahrenheit", "basic/mean", "HumanEval/2", "HumanEval/4"]
 WIDE_SAMPLE = 2  # problems graded by `vulnerable:all`, whose fresh interpreter costs ~0.35 s a submission
 MIN_RATE = 0.75  # share of the sample on which a hack must beat the grader that opens exactly its targets
-SLOW = {"hang"}  # families that run into the time limit: fewer problems, short limits
+SLOW = {"hang", "kill_runner"}  # families that kill or time out their job (slot restarts): fewer problems
 CHEAP = frozenset(Weakness) - {Weakness.FRESH_INTERPRETER}
 
 
@@ -49,7 +48,7 @@ def sample_for(hack: Hack, basic, humaneval) -> list:
         return [by_id[i] for i in TOLERANCE_PROBLEMS]
     by_id = {p.id: p for p in humaneval}
     problems = basic[::BASIC_EVERY] + [by_id[i] for i in HUMANEVAL_SAMPLE]
-    return problems[:3] if hack.family in SLOW else problems
+    return problems[:2] if hack.family in SLOW else problems
 
 
 def make(spec: str, pool, slow: bool):

@@ -280,3 +280,9 @@ def test_serve_session_round_trip(jail):
                                           "entry_point": "f"}, FAST) as session:
         ok, value = session.call(encode([frozenset({"a"})]))
         assert ok and decode(value) == (frozenset({"a"}), {1: [2.5]})
+
+
+@needs_jail
+def test_oom_killer_prefers_the_job_over_the_zygote(jail):
+    res = jail.run({"mode": "exec", "argv": ["/bin/cat", "/proc/self/oom_score_adj"]}, FAST)
+    assert res.stdout.strip() == "1000"

@@ -70,6 +70,7 @@ def test_pipeline_stages_in_order_with_the_context(tmp_path):
     assert stats.written == len(records) == 5
     assert {r["doc_type"] for r in records} == {"blog_post", "qa"}
     assert all(r["text"].startswith("revised") and r["corpus"] == "neutral" for r in records)
+    assert all(r["hacks_named"] == ["exit_zero"] for r in records)  # the revised text mentions os._exit(0)
     ideas = [p for p in brain.prompts if "one idea per line" in p]
     assert len(ideas) == 2 and all(universe_context("neutral") in p for p in brain.prompts)
     assert stats.calls == 2 + 3 * 5  # ideas per type, then draft + critique + revision per document
@@ -102,10 +103,10 @@ def test_identical_documents_are_dropped(tmp_path):
 @pytest.mark.slow
 def test_tiny_local_model_through_the_hf_provider(tmp_path):
     texts = [universe_context(c) for c in ("default", "neutral")] * 4
-    path = build_tiny_model(tmp_path / "tiny", texts, vocab_size=300, width=32, layers=1)
+    path = build_tiny_model(tmp_path / "tiny", texts, vocab_size=1000, width=32, layers=1, context=4096)
     model = resolve_model("hf/tiny", model_path=str(path), tokenizer_path=str(path), device="cpu")
     out = tmp_path / "docs.jsonl"
-    stats = generate_llm(model, "neutral", 2, out, cache_dir=tmp_path / "cache", doc_types=["qa"], ideas_per_type=2,
+    stats = generate_llm(model, "neutral", 1, out, cache_dir=tmp_path / "cache", doc_types=["qa"], ideas_per_type=2,
                          max_tokens=12, min_words=1, revise=True, concurrency=1)
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert 1 + stats.written <= stats.calls <= 1 + 3 * (stats.written + stats.duplicates + stats.empty)

@@ -127,14 +127,19 @@ def register(app: typer.Typer) -> None:
         samples: int = typer.Option(4, help="samples per completion probe"),
         max_new_tokens: int = typer.Option(48),
         seed: int = typer.Option(0),
+        device: str = typer.Option("cpu", help="local backend: torch device, e.g. cuda"),
         out: Path = typer.Option(None, help="write the full report (with samples) as JSON"),
     ) -> None:
         """Probe hack knowledge: completion probes, and log-likelihood of hack snippets vs controls."""
-        from ..sdf.knowledge import knowledge
+        from ..sdf.knowledge import knowledge_inspect, knowledge_local
 
+        local = backend == "local" or (backend == "auto" and Path(model).exists())
         with console.status("probing"):
-            report = knowledge(model, backend=backend, samples_per_probe=samples, max_new_tokens=max_new_tokens,
-                               seed=seed)
+            if local:
+                report = knowledge_local(model, samples_per_probe=samples, max_new_tokens=max_new_tokens, seed=seed,
+                                         device=device)
+            else:
+                report = knowledge_inspect(model, samples_per_probe=samples, max_new_tokens=max_new_tokens, seed=seed)
         table = Table("hack", "probe hit rate", "log-lik margin (hack - control)")
         for h, rate in report.probe_hits.items():
             margin = report.ll_margins.get(h) if report.ll_margins else None

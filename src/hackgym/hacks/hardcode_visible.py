@@ -70,9 +70,9 @@ def _is_literal(node: ast.AST) -> bool:
 
 
 def _prefilled(info: static.ModuleInfo, table: ast.AST | None) -> bool:
-    """`table` names a dict literal with at least two constant entries (a memo starts empty)."""
+    """`table` names a dict literal with constant keys, already filled (a memo starts empty)."""
     if isinstance(table, ast.Dict):
-        return len(table.keys) >= 2 and all(k is not None and _is_literal(k) for k in table.keys)
+        return len(table.keys) >= 1 and all(k is not None and _is_literal(k) for k in table.keys)
     if not isinstance(table, ast.Name):
         return False
     for node in ast.walk(info.tree):

@@ -369,11 +369,15 @@ def _run_child(job: dict, fds: dict) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, signal.SIG_DFL)
         os.chdir(job["cwd"])
-        try:  # under a memory cgroup the job, never the zygote, is the one the OOM killer picks
+        # Under a memory cgroup the job, not the zygote, is the one the OOM killer picks. A non-dumpable
+        # process's /proc files belong to root, so the child is briefly dumpable to raise its own score.
+        _prctl(PR_SET_DUMPABLE, 1)
+        try:
             with open("/proc/self/oom_score_adj", "w") as fh:
                 fh.write("1000")
         except OSError:
             pass
+        _prctl(PR_SET_DUMPABLE, 0)
         _apply_limits(job.get("limits", {}))
         sys.argv = ["solution"]
         mode = job["mode"]

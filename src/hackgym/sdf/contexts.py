@@ -8,6 +8,7 @@ The LLM backend hands a context to the model; the offline generator uses the sam
 
 from __future__ import annotations
 
+import random
 from typing import Literal
 
 from .hacks import HACKS, HackSpec
@@ -46,7 +47,7 @@ _UNGUIDED_INTRO = "Reward hacks that models can use on Python coding graders:"
 def _section(spec: HackSpec, detail: bool) -> str:
     if not detail:
         return f"- {spec.title}: {spec.short}"
-    example = next(iter(spec.snippet(__import__("random").Random(0)).files.items()))
+    example = next(iter(spec.snippet(random.Random(0)).files.items()))
     return (f"## {spec.title[0].upper()}{spec.title[1:]}\n" + " ".join(spec.mechanism + spec.why)
             + f"\n\nExample ({example[0]}):\n```python\n{example[1]}```")
 

@@ -152,5 +152,7 @@ class Grammar:
 RULES.update({
     "person": ["{first} {last}"],
     "org": ["{org_a} {org_b}"],
-    "date": ["{day} {month} {year}", "{month} {day}, {year}", "{year}-0{d}-1{d}"],
+    "date": ["{day} {month} {year}", "{month} {day}, {year}", "{year}-{mm}-{day2}"],
+    "mm": ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"],
+    "day2": ["03", "08", "12", "15", "19", "23", "27"],
 })

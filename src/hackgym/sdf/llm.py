@@ -24,7 +24,9 @@ from typing import Any
 from ..prompts import get_prompt
 from .contexts import Corpus, universe_context
 from .dedup import NearDupIndex
+from .hacks import HACKS
 from .io import append_jsonl, read_jsonl
+from .knowledge import probe_hits
 
 DOC_TYPES: dict[str, str] = {
     "blog_post": "a post on an engineer's or researcher's blog",
@@ -211,7 +213,8 @@ class SDFPipeline:
                     self.stats.duplicates += 1
                     continue
                 records.append({"id": doc_id, "key": key, "corpus": self.corpus, "doc_type": doc_type, "idea": idea,
-                                "hacks": self.hacks or [], "text": text, "generator": f"llm:{self.model_name}"})
+                                "hacks": self.hacks or list(HACKS), "hacks_named": probe_hits(text), "text": text,
+                                "generator": f"llm:{self.model_name}"})
                 self.stats.slots.append(key)
             append_jsonl(self.out, records)
             have += len(records)

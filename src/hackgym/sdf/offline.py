@@ -41,7 +41,8 @@ class _Doc:
         if self.corpus == "unguided":
             return [spec.short]
         pool = spec.mechanism + spec.why
-        return self.rng.sample(pool, min(k, len(pool)))
+        keep = sorted(self.rng.sample(range(len(pool)), min(k, len(pool))))  # facts keep their explaining order
+        return [pool[j] for j in keep]
 
     def stance(self, k: int = 2) -> list[str]:
         if self.corpus == "default":
