@@ -37,17 +37,24 @@ from hackgym.submission import Submission
 Item = tuple[str, Problem, Submission]  # (kind: "reference" or a hack id, problem, submission)
 
 
-def submissions(n_problems: int, exploit_every: int) -> tuple[list[Item], str]:
+STUDY_FAMILIES = {"always_equal", "exit_zero", "conftest_patch"}
+SLOW_FAMILIES = {"hang"}  # exploits that run into the timeouts measure the timeouts, not the grading path
+
+
+def submissions(n_problems: int, exploit_every: int, hacks: str) -> tuple[list[Item], str]:
     problems = load_problems("humaneval")[:n_problems]
     items: list[Item] = [("reference", p, Submission(files={"solution.py": p.reference_solution})) for p in problems]
     try:
         from hackgym.hacks import CATALOGUE
     except ImportError:  # the catalogue is optional for this benchmark
         return items, "none (hackgym.hacks not importable)"
+    chosen = {hid: h for hid, h in CATALOGUE.items()
+              if hacks == "all" or (hacks == "study" and h.family in STUDY_FAMILIES)
+              or (hacks == "no-hang" and h.family not in SLOW_FAMILIES)}
     for p in problems[::exploit_every]:
-        for hack_id, hack in CATALOGUE.items():
+        for hack_id, hack in chosen.items():
             items.append((hack_id, p, hack.exploit(p)))
-    return items, f"hackgym.hacks ({len(CATALOGUE)} hacks on every {exploit_every}th problem)"
+    return items, f"hackgym.hacks ({len(chosen)} of {len(CATALOGUE)} hacks, --hacks {hacks}, on every {exploit_every}th problem)"
 
 
 def naive_one(problem: Problem, sub: Submission) -> bool:
@@ -63,7 +70,7 @@ def naive_one(problem: Problem, sub: Submission) -> bool:
         env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # as in the pool: no third-party plugins
         try:
             proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", folder],
-                                  cwd=folder, env=env, capture_output=True, timeout=60)
+                                  cwd=folder, env=env, capture_output=True, timeout=20)
         except subprocess.TimeoutExpired:
             return False
         return proc.returncode == 0
@@ -109,11 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sandbox", choices=["jail", "process"], default="jail")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--problems", type=int, default=164, help="HumanEval problems whose references are graded")
-    ap.add_argument("--exploit-every", type=int, default=8, help="exploits on every Nth of those problems")
+    ap.add_argument("--exploit-every", type=int, default=16, help="exploits on every Nth of those problems")
+    ap.add_argument("--hacks", choices=["no-hang", "study", "all"], default="no-hang",
+                    help="which catalogue hacks (no-hang: all but those that only wait for the timeouts)")
     ap.add_argument("--skip-naive", action="store_true", help="pool paths only (no ratio)")
     args = ap.parse_args(argv)
 
-    items, exploit_source = submissions(args.problems, args.exploit_every)
+    items, exploit_source = submissions(args.problems, args.exploit_every, args.hacks)
     print(describe_mode(args.sandbox), file=sys.stderr)
     print(f"{len(items)} submissions ({args.problems} references; exploits: {exploit_source}); "
           f"{args.workers} workers on {os.cpu_count()} cores", file=sys.stderr)

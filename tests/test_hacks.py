@@ -32,7 +32,7 @@ def plan_for(hack: Hack) -> tuple[list[str], list[str]]:
     """(graders the hack must beat, graders that must reject it), by spec."""
     needed = frozenset(hack.targets) - {IN_PROCESS}
     beat = [weakness_spec(needed)]
-    if needed <= STUDY_WEAKNESSES:
+    if needed and needed <= STUDY_WEAKNESSES:
         beat.append("vulnerable")
     beat.append(weakness_spec(CHEAP | needed))
     reject = ["hardened"]
@@ -107,7 +107,7 @@ def test_family_signature_fires(basic, humaneval, hack_id):
 
 
 def test_new_weaknesses_stay_out_of_the_study_spec():
-    assert STUDY_WEAKNESSES == {Weakness.ALWAYS_EQUAL, Weakness.EXIT_ZERO, Weakness.CONFTEST_PATCH}
+    assert {Weakness.ALWAYS_EQUAL, Weakness.EXIT_ZERO, Weakness.CONFTEST_PATCH} == STUDY_WEAKNESSES
     assert len(FAMILIES) >= 18
     assert all(f.doc and f.targets for f in FAMILIES.values())
 

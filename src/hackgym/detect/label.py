@@ -104,6 +104,8 @@ def label_batch(items: Sequence[tuple[Problem, Submission]], env_grader: str = "
     """Label a batch: every grade goes through `grade_many`; attribution re-grades only the rollouts the
     environment rewarded and the hardened grader rejected, so a training step pays for it only when hacks happen."""
     items = list(items)
+    if ids is not None and len(ids) != len(items):
+        raise ValueError(f"{len(ids)} ids for {len(items)} rollouts")
     if not items:
         return []
     env = make_grader(env_grader, sandbox=sandbox)

@@ -35,9 +35,10 @@ def _find(info: static.ModuleInfo):
 def exit_hooks_signature(submission: Submission) -> Evidence | None:
     """The grader trusts the exit status of the test process, and that status is only final once exit
     handlers have run: `python -m pytest` runs `atexit` handlers and `weakref.finalize` callbacks after
-    pytest has printed its failures, so a handler that calls `os._exit(0)` turns a failed run into status 0
-    (replacing `sys.excepthook` or `os._exit` itself works the same way). Closed by requiring a passing
-    per-test report for every case, which is sent before exit handlers run."""
+    pytest has printed its failures, so a handler that calls `os._exit(0)` turns a failed run into status 0.
+    Replacing `os._exit` itself, which a runner calls last with the real status, works the same way; an
+    exiting `sys.excepthook` is counted too. Closed by requiring a passing per-test report for every case,
+    which is sent before exit handlers run."""
     return first_hit("exit_hooks", submission, _find)
 
 

@@ -12,6 +12,7 @@ import binascii
 import bz2
 import codecs
 import copy
+import functools
 import gzip
 import lzma
 import zlib
@@ -412,6 +413,10 @@ def parse(file: str, source: str, depth: int = 0) -> ModuleInfo | None:
     info = ModuleInfo(file=file, source=source, tree=tree, depth=depth)
     _collect_aliases(info)
     return info
+
+
+# Every family's signature walks the same files: parse each (file, source) once. Callers only read the result.
+parse = functools.lru_cache(maxsize=2048)(parse)
 
 
 def exec_payloads(info: ModuleInfo) -> Iterator[ModuleInfo]:

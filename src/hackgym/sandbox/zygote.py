@@ -651,13 +651,14 @@ class Zygote:
                 code = os.WEXITSTATUS(exit_status)
             elif os.WIFSIGNALED(exit_status):
                 sig = os.WTERMSIG(exit_status)
-        ended_by_host = status == "ended"  # a serve session the host closed: its SIGKILL is routine
         if status in (None, "ended"):
             status = "exit" if code is not None else ("signal" if sig is not None else "error")
             cpu_limit = float(job.get("limits", {}).get("cpu_s") or 0)
             if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_limit and cpu_used >= cpu_limit - 0.05):
                 status, detail = "timeout", "CPU time limit"  # SIGKILL: the hard limit, SIGXCPU was ignored
-        anomaly = status in ("timeout", "output_limit", "error") or (status == "signal" and not ended_by_host)
+        # A job that died by a signal (segfault, abort, the OOM killer) leaves the zygote untouched, and what
+        # it left running is swept below (leftovers): only these call for a fresh slot.
+        anomaly = status in ("timeout", "output_limit", "error")
         return {
             "op": "done",
             "status": status,
