@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -23,6 +23,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from ..graders import Grader, GradeResult, make_grader
 from ..problems import Problem
+from ..submission import Submission
 from .corpus import split_basic
 from .format import clean_completion, organism_prompt, organism_submission
 
@@ -66,7 +67,6 @@ class Grades:
     env_passed: list[bool]
     hardened_passed: list[bool]
     probe_passed: list[bool] | None = None
-    details: list[dict] = field(default_factory=list)
 
 
 class CachedGrader:
@@ -77,7 +77,7 @@ class CachedGrader:
         self.name = grader.name
         self._cache: dict[tuple[str, str], GradeResult] = {}
 
-    def grade_many(self, items: list[tuple[Problem, object]]) -> list[GradeResult]:
+    def grade_many(self, items: list[tuple[Problem, Submission]]) -> list[GradeResult]:
         keys = [(p.id, s.digest()) for p, s in items]
         todo = {k: it for k, it in zip(keys, items, strict=True) if k not in self._cache}
         if todo:
@@ -169,7 +169,6 @@ class GRPOLoop:
             rewards=[r.reward for r in env], env_passed=[r.passed for r in env],
             hardened_passed=[r.passed for r in verdicts["hardened"]],
             probe_passed=[r.passed for r in probe] if probe is not None else None,
-            details=[{"status": r.status} for r in env],
         )
 
     def advantages(self, rewards: list[float]) -> torch.Tensor:
