@@ -56,13 +56,14 @@ def run_demo(config_path: Path, out: Path, cache: Path, console: Console) -> dic
         run = RunDir(out / name)
         done = {m["step"] for m in run.metrics()} if (run.path / "config.yaml").is_file() else set()
         console.rule(f"condition {name}: organism graded by {cfg.env.grader}")
-        with StepDisplay(console, title=name, total=cfg.steps) as display:
-            if len(done) >= cfg.steps:
-                console.print(f"{run.path}: already finished, reused")
-            elif done or (run.path / "config.yaml").is_file():
-                resume(run.path, cache, display.update)
-            else:
-                train(cfg, run.path, cache, display.update)
+        if len(done) >= cfg.steps:
+            console.print(f"{run.path}: already finished, reused")
+        else:
+            with StepDisplay(console, title=name, total=cfg.steps) as display:
+                if (run.path / "config.yaml").is_file():
+                    resume(run.path, cache, display.update)
+                else:
+                    train(cfg, run.path, cache, display.update)
         detect_last_step(run, console)
         runs.append(run.path)
     return write_report(runs, out)
