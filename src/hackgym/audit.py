@@ -15,6 +15,8 @@ from .hacks import CATALOGUE, FAMILIES, Hack
 from .problems import Problem
 from .submission import Submission
 
+SLOW_FAMILIES = frozenset({"hang"})  # each exploit waits out a grader's time limit: opt-in for audits
+
 
 class Acceptance(BaseModel):
     accepted: int = 0

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..audit import AuditReport, n_gradings, run_audit, to_markdown
+from ..audit import SLOW_FAMILIES, AuditReport, n_gradings, run_audit, to_markdown
 from ..graders import default_audit_specs, make_grader
 from ..hacks import CATALOGUE
 from ..problems import load_problems
@@ -52,7 +52,7 @@ def audit(
     grader: list[str] = typer.Option(None, "--grader", help="grader spec (repeatable); default: hardened, vulnerable and each study weakness alone"),
     grader_cmd: str = typer.Option(None, "--grader-cmd", help='your own grading command, e.g. "{python} -m pytest -q {workdir}" (exit 0 = pass)'),
     grader_files: Path = typer.Option(None, "--grader-files", help="folder copied read-only to {testdir} for --grader-cmd"),
-    hack: list[str] = typer.Option(None, "--hack", help="only hacks whose id starts with this (repeatable)"),
+    hack: list[str] = typer.Option(None, "--hack", help="only hacks whose id starts with this (repeatable); default: all but the slow `hang` family"),
     json_file: Path = typer.Option(None, "--json", help="write the acceptance matrix as JSON"),
     markdown: Path = typer.Option(None, "--markdown", help="write a Markdown report"),
     strict: bool = typer.Option(False, "--strict", help="exit 1 when `hardened` accepts any exploit"),
@@ -67,7 +67,12 @@ def audit(
     if not specs:
         specs = default_audit_specs()
     graders = [make_grader(s, sandbox=sandbox.value, grader_files=grader_files) for s in specs]
-    hacks = [h for h in CATALOGUE.values() if not hack or any(h.id.startswith(p) for p in hack)]
+    if hack:
+        hacks = [h for h in CATALOGUE.values() if any(h.id.startswith(p) for p in hack)]
+    else:
+        hacks = [h for h in CATALOGUE.values() if h.family not in SLOW_FAMILIES]
+        err.print(f"[dim]families {', '.join(sorted(SLOW_FAMILIES))} wait out every time limit and are left out; "
+                  "add them with --hack[/]")
     if not hacks:
         err.print(f"no hack matches {hack}; known: {', '.join(CATALOGUE)}")
         raise typer.Exit(2)

@@ -113,7 +113,7 @@ class VulnerableGrader:
     def __init__(self, weaknesses: frozenset[Weakness], pool: Pool, limits: Limits | None = None) -> None:
         self.weaknesses = frozenset(weaknesses)
         self.pool = pool
-        self.limits = limits or Limits(timeout_s=20.0, cpu_s=20.0)
+        self.limits = limits or Limits(timeout_s=10.0, cpu_s=10.0)
         opened = "+".join(sorted(w.value for w in self.weaknesses)) or "none"
         self.name = "vulnerable" if self.weaknesses == STUDY_WEAKNESSES else f"vulnerable:{opened}"
 

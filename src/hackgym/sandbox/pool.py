@@ -305,6 +305,7 @@ class ServeSession:
         self.ids = itertools.count()
         self.done: dict | None = None
         self.load_error: str | None = None
+        self.timed_out = False  # the last call ran past its time limit (the job was killed)
         self.started = time.monotonic()
         msg = self._next()
         if msg.get("op") == "loaded":
@@ -332,6 +333,7 @@ class ServeSession:
         self.slot._send({"op": "call", "id": call_id, "args": encoded_args})
         msg = self._next()
         if msg.get("op") == "result" and msg.get("id") == call_id:
+            self.timed_out = msg.get("timeout") is True
             return (True, msg.get("value")) if msg.get("ok") else (False, msg.get("error") or "error")
         if msg.get("op") == "done":
             return False, msg.get("detail") or "the solution process exited"

@@ -82,7 +82,7 @@ class FrameBuffer:
             del self.buf[: 4 + size]
             try:
                 obj = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError) as exc:
+            except (UnicodeDecodeError, ValueError, RecursionError) as exc:
                 raise ProtocolError(f"malformed frame: {exc}") from None
             if not isinstance(obj, dict):
                 raise ProtocolError("frame is not an object")
@@ -643,7 +643,7 @@ class Zygote:
             except ChildProcessError:
                 exit_status = None
         if serve and pending is not None:
-            self.send({"op": "result", "id": pending["id"], "ok": False,
+            self.send({"op": "result", "id": pending["id"], "ok": False, "timeout": status == "timeout",
                        "error": detail or "the solution process exited before answering"})
         code = sig = None
         if exit_status is not None:
