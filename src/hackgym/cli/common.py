@@ -32,9 +32,12 @@ SandboxOption = typer.Option(SandboxChoice.jail, "--sandbox", help="jail (bubble
 
 
 def announce_sandbox(mode: str) -> None:
+    """Fail now, naming what to install, if the mode cannot run here; warn loudly that `process` is no jail."""
+    from ..sandbox import describe_mode, ensure_mode
+
+    ensure_mode(mode)
     if mode == "process":
-        err.print("[bold yellow]warning:[/] --sandbox process runs model code with rlimits only: it is NOT isolated "
-                  "from this machine's files, network or processes.")
+        err.print(f"[bold yellow]warning:[/] {describe_mode(mode)}")
 
 
 @contextmanager
