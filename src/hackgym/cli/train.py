@@ -80,17 +80,19 @@ def register(app: typer.Typer) -> None:
         cache: Path = typer.Option(CACHE, help="where the organism is cached"),
     ) -> None:
         """The miniature study on CPU: audit, organism runs (vulnerable, hardened), detection, report."""
-        from ..audit import run_audit, to_markdown
+        from ..audit import SLOW_FAMILIES, run_audit, to_markdown
         from ..graders import make_grader
+        from ..hacks import CATALOGUE
         from ..problems import load_problems
         from ..train.demo import run_demo
         from .audit import print_report
 
         _quiet_libraries()
         # kept small so the demo fits its budget; `hackgym audit` runs the full matrix
-        console.rule("audit: which exploits the demo's two graders accept (basic, first 3 problems)")
+        console.rule("audit: which exploits the demo's two graders accept (HumanEval, first 3 problems)")
         graders = [make_grader(spec) for spec in ("hardened", "vulnerable")]
-        audit = run_audit(load_problems("basic", limit=3), graders, problem_set="basic")
+        hacks = [h for h in CATALOGUE.values() if h.family not in SLOW_FAMILIES]
+        audit = run_audit(load_problems("humaneval", limit=3), graders, problem_set="humaneval", hacks=hacks)
         print_report(audit)
         out.mkdir(parents=True, exist_ok=True)
         (out / "audit.md").write_text(to_markdown(audit), encoding="utf-8")
