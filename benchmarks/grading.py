@@ -15,9 +15,11 @@ Prints submissions/s, the ratios to naive, p50/p99 latency per submission and ea
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -68,12 +70,18 @@ def naive_one(problem: Problem, sub: Submission) -> bool:
             with open(path, "w", encoding="utf-8") as fh:
                 fh.write(text)
         env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # as in the pool: no third-party plugins
+        # its own session: an exploit that kills its process group (kill_runner.process_group) must not take
+        # the benchmark with it, and a timeout kills everything the submission started
+        proc = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", folder],
+                                cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
         try:
-            proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", folder],
-                                  cwd=folder, env=env, capture_output=True, timeout=20)
+            return proc.wait(timeout=20) == 0
         except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
             return False
-        return proc.returncode == 0
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
