@@ -42,7 +42,8 @@ steps = int(os.environ.get("SMOKE_STEPS", "3"))
 dims = dict(hidden_size=int(os.environ.get("SMOKE_HIDDEN", "1024")),
             intermediate_size=int(os.environ.get("SMOKE_FFN", "3072")),
             num_hidden_layers=int(os.environ.get("SMOKE_LAYERS", "28")),
-            num_attention_heads=16, num_key_value_heads=8)
+            num_attention_heads=16, num_key_value_heads=8,
+            max_position_embeddings=int(os.environ.get("SMOKE_CONTEXT", "4096")))
 with tempfile.TemporaryDirectory(prefix="hackgym-smoke-") as tmp:
     model_dir = build_tiny_model(os.environ.get("SMOKE_ARCH", "qwen3"), Path(tmp) / "model", **dims)
     print(f"gpu_smoke: random {os.environ.get('SMOKE_ARCH', 'qwen3')} model, {dims}")
