@@ -59,3 +59,20 @@ def test_audit_command_writes_json_markdown_and_strict(tmp_path):
                             "--grader-cmd", "{python} -c pass", "--strict"])
     assert r.exit_code == 0 and "cmd:" in r.output  # a command grader that accepts everything is flagged broken
     assert "BROKEN" in r.output
+
+
+def _command_paths(command, prefix=()):
+    yield prefix
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _command_paths(sub, (*prefix, name))
+
+
+def test_every_command_has_working_help():
+    """Help text is Rich markup: a stray `[...]` in a help string crashes `--help` (it once did for train)."""
+    import typer
+
+    paths = list(_command_paths(typer.main.get_command(app)))
+    assert ("train",) in paths and len(paths) > 10
+    for path in paths:
+        result = runner.invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output, result.exception)

