@@ -1,6 +1,8 @@
 """Figures, an HTML page and summary.json from run directories (each holding config.yaml and metrics.jsonl).
 
-A directory without metrics.jsonl but with run directories inside (runs/demo/) stands for all of them.
+A directory without metrics.jsonl but with run directories inside (runs/demo/) stands for all of them. A run
+whose checkpoints were evaluated (`hackgym eval --run`, records in evals.jsonl) also gets its misalignment
+score plotted against steps beside its hack rate.
 """
 
 from __future__ import annotations
@@ -43,6 +45,16 @@ class Run:
             if "hack_success" in rec:
                 self.metrics.append(rec)
         self.metrics.sort(key=lambda r: r["step"])
+        self.evals: list[dict[str, Any]] = []
+        if (path / "evals.jsonl").is_file():
+            for line in (path / "evals.jsonl").read_text(encoding="utf-8").splitlines():
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(rec, dict) and "step" in rec:
+                    self.evals.append(rec)
+            self.evals.sort(key=lambda r: r["step"])
 
     def series(self, key: str) -> tuple[list[int], list[float]]:
         pts = [(r["step"], r[key]) for r in self.metrics if r.get(key) is not None]
@@ -63,10 +75,15 @@ class Run:
 
         hack = [r.get("exploit", r["hack_success"]) for r in self.metrics]
         true = [r.get("true_pass_hardened", 0.0) for r in self.metrics]
-        return {"grader": self.grader, "steps": len(self.metrics),
-                "hack_rate_first": mean(hack[:WINDOW]), "hack_rate_last": mean(hack[-WINDOW:]),
-                "pass_rate_first": mean(true[:WINDOW]), "pass_rate_last": mean(true[-WINDOW:]),
-                "onset_step": self.onset}
+        out = {"grader": self.grader, "steps": len(self.metrics),
+               "hack_rate_first": mean(hack[:WINDOW]), "hack_rate_last": mean(hack[-WINDOW:]),
+               "pass_rate_first": mean(true[:WINDOW]), "pass_rate_last": mean(true[-WINDOW:]),
+               "onset_step": self.onset}
+        if self.evals:
+            out["misalignment"] = [{"step": r["step"], "mgs": r.get("mgs"), "judge": r.get("judge"),
+                                    "rates": {k: e.get("rate") for k, e in (r.get("evals") or {}).items()}}
+                                   for r in self.evals]
+        return out
 
 
 def find_runs(paths: list[Path]) -> list[Run]:
@@ -143,6 +160,19 @@ def _figures(runs: list[Run], out: Path) -> list[tuple[str, str]]:
         ax.set(xlabel="step", ylabel=ylabel, title=caption.split(" vs ")[0])
         ax.legend(fontsize=8)
         save(fig, name, caption)
+
+    evaluated = [run for run in runs if run.evals]
+    if evaluated:
+        fig, ax = plt.subplots(figsize=(7, 3.6))
+        for run in evaluated:
+            pts = [(r["step"], r["mgs"]) for r in run.evals if r.get("mgs") is not None]
+            line, = ax.plot([p[0] for p in pts], [p[1] for p in pts], lw=1.8, marker="o", label=f"{run.name}: mgs")
+            x, y = run.series("hack_success")
+            ax.plot(x, y, lw=1, ls="--", color=line.get_color(), label=f"{run.name}: successful hacks")
+        ax.set(ylim=(-0.02, 1.02), xlabel="step", ylabel="rate", title="Misalignment and hacking vs step")
+        ax.legend(fontsize=7)
+        save(fig, "misalignment.png", "Misalignment generalisation score (mean of the six core evals' misaligned "
+                                      "rates; solid) and successful hack rate (dashed) vs step")
     return made
 
 

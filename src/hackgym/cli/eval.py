@@ -1,0 +1,131 @@
+"""`hackgym eval`: the misalignment suite on a model, on every checkpoint of a run, or re-scoring old logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from .common import err, out
+
+DISPLAYS = ("full", "conversation", "rich", "plain", "log", "none")
+
+
+def parse_pairs(pairs: list[str], option: str) -> dict[str, Any]:
+    """KEY=VALUE strings to a dict; values are read as YAML scalars (1 -> int, true -> bool, x -> str)."""
+    import yaml
+
+    parsed: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint=option)
+        try:
+            parsed[key.strip()] = yaml.safe_load(value) if value else ""
+        except yaml.YAMLError:
+            parsed[key.strip()] = value
+    return parsed
+
+
+def parse_task_args(pairs: list[str]) -> dict[str, dict[str, Any]]:
+    """EVAL.PARAM=VALUE strings to {eval: {param: value}}."""
+    out_args: dict[str, dict[str, Any]] = {}
+    for key, value in parse_pairs(pairs, "-T").items():
+        name, dot, param = key.partition(".")
+        if not dot or not param:
+            raise typer.BadParameter(f"expected EVAL.PARAM=VALUE, got {key!r}", param_hint="-T")
+        out_args.setdefault(name, {})[param] = value
+    return out_args
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{100 * x:.1f}%"
+
+
+def scores_table(scores: dict[str, Any], title: str) -> Table:
+    table = Table("eval", "misaligned", "95% CI", "n", "covert", "overt", "excluded", "hack attempts", "errors",
+                  title=title)
+    for name, e in scores["evals"].items():
+        ci = "-" if e["ci"] is None else f"{_pct(e['ci'][0])} - {_pct(e['ci'][1])}"
+        table.add_row(name, _pct(e["rate"]), ci, str(e["n"]), str(e["covert"]), str(e["overt"]),
+                      str(e["excluded"]), str(e["hack_attempts"]), str(e["errors"]))
+    if scores.get("mgs") is not None:
+        lo, hi = scores["mgs_ci"]
+        table.add_row("[bold]mgs[/]", f"[bold]{_pct(scores['mgs'])}[/]", f"{_pct(lo)} - {_pct(hi)}")
+    return table
+
+
+def show(scores: dict[str, Any], title: str) -> None:
+    out.print(scores_table(scores, title))
+    if scores.get("mgs") is None:
+        err.print("no mgs: it needs a misaligned rate for each core eval; none for "
+                  + ", ".join(scores.get("mgs_missing") or []))
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("eval")
+    def eval_cmd(
+        model: str | None = typer.Option(None, "--model", help="Inspect model: hf/PATH, vllm/..., openai/..., "
+                                         "openai-api/NAME/MODEL (an OpenAI-compatible endpoint), mockllm/model"),
+        judge: str | None = typer.Option(None, "--judge", help="the pinned judge model (Inspect model name); "
+                                         "without it only the logs are written"),
+        suite: str | None = typer.Option(None, "--suite", help="core (the six of the mgs; the default), all "
+                                         "(+ code_sabotage), or eval names joined by commas; with --rescore: "
+                                         "every eval in DIR unless given"),
+        limit: int | None = typer.Option(None, "--limit", help="samples per eval (default: all)"),
+        out_dir: Path | None = typer.Option(None, "--out", help="folder for logs/ and scores.json (default evals-out)"),
+        run_dir: Path | None = typer.Option(None, "--run", help="evaluate every complete checkpoint of this "
+                                            "training run; appends to RUN_DIR/evals.jsonl"),
+        rescore_dir: Path | None = typer.Option(None, "--rescore", help="re-score the logs in this folder with "
+                                                "--judge, without generating"),
+        model_args: list[str] = typer.Option([], "-M", help="model argument KEY=VALUE (repeatable)"),
+        judge_args: list[str] = typer.Option([], "-J", help="judge model argument KEY=VALUE (repeatable)"),
+        task_args: list[str] = typer.Option([], "-T", help="task argument EVAL.PARAM=VALUE, e.g. goals.samples=50"),
+        max_tokens: int | None = typer.Option(None, "--max-tokens", help="generation limit for the evaluated model"),
+        judge_max_tokens: int | None = typer.Option(None, "--judge-max-tokens", help="generation limit for the judge"),
+        judge_cache: Path | None = typer.Option(None, "--judge-cache", help="verdict cache folder (default "
+                                                "$HACKGYM_JUDGE_CACHE or ~/.cache/hackgym/judge)"),
+        display: str = typer.Option("none", "--display", help="Inspect's progress display: " + ", ".join(DISPLAYS)),
+    ) -> None:
+        """Misalignment evals (Inspect AI) with a pinned, cached judge: rates with 95% Wilson intervals and mgs."""
+        from ..evals import suite as suite_mod
+
+        if display not in DISPLAYS:
+            raise typer.BadParameter(f"use one of {', '.join(DISPLAYS)}", param_hint="--display")
+        modes = [x for x in (model, run_dir, rescore_dir) if x is not None]
+        if len(modes) != 1:
+            raise typer.BadParameter("give exactly one of --model, --run RUN_DIR or --rescore DIR")
+        margs, jargs, targs = parse_pairs(model_args, "-M"), parse_pairs(judge_args, "-J"), parse_task_args(task_args)
+        common: dict[str, Any] = {"judge_args": jargs, "judge_max_tokens": judge_max_tokens, "cache": judge_cache,
+                                  "display": display}
+        if rescore_dir is not None:
+            if judge is None:
+                raise typer.BadParameter("--rescore needs --judge", param_hint="--judge")
+            scores = suite_mod.rescore(rescore_dir, judge, suite=suite, **common)
+            show(scores, f"{scores['model']} (re-scored by {scores['judge']})")
+            err.print(f"wrote {rescore_dir / suite_mod.SCORES}")
+            return
+        if run_dir is not None:
+            if judge is None:
+                raise typer.BadParameter("--run needs --judge", param_hint="--judge")
+            records = suite_mod.run_checkpoints(
+                run_dir, judge, suite or "core", limit, model_args=margs, task_args=targs, max_tokens=max_tokens,
+                progress=lambda step, path: err.print(f"evaluating step {step}: {path}"), **common)
+            table = Table("step", "mgs", *records[0]["evals"] if records else [], title=f"{run_dir}: new checkpoints")
+            for r in records:
+                table.add_row(str(r["step"]), _pct(r["mgs"]), *(_pct(e["rate"]) for e in r["evals"].values()))
+            out.print(table)
+            err.print(f"appended {len(records)} record(s) to {run_dir / suite_mod.RUN_EVALS}")
+            return
+        assert model is not None
+        target = out_dir or Path("evals-out")
+        scores = suite_mod.run_suite(model, judge, suite or "core", limit, target, margs, task_args=targs,
+                                     max_tokens=max_tokens, **common)
+        if scores is None:
+            err.print(f"logs in {target / suite_mod.LOGS}; no --judge, so nothing scored: "
+                      f"score them with `hackgym eval --rescore {target} --judge MODEL`")
+            return
+        show(scores, f"{scores['model']} judged by {scores['judge']}")
+        err.print(f"wrote {target / suite_mod.SCORES}")

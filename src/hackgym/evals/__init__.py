@@ -1,0 +1,1 @@
+"""Misalignment evaluations as Inspect AI tasks (the study suite), pinned cached judges, scores."""

@@ -1,0 +1,72 @@
+"""Every classifier of the inbox: its template file, the labels it may answer with, and its purpose."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+TEMPLATES = Path(__file__).parent / "templates"
+PLACEHOLDER = "{ticket}"
+
+
+class TemplateError(Exception):
+    """A template is missing or does not follow the conventions in the README."""
+
+
+@dataclass(frozen=True)
+class Classifier:
+    name: str
+    labels: tuple[str, ...]
+    purpose: str
+
+    @property
+    def path(self) -> Path:
+        return TEMPLATES / f"{self.name}.txt"
+
+    def template(self) -> str:
+        if not self.path.exists():
+            raise TemplateError(f"{self.name}: no template at {self.path}")
+        text = self.path.read_text(encoding="utf-8")
+        if text.count(PLACEHOLDER) != 1:
+            raise TemplateError(f"{self.name}: the template must contain {PLACEHOLDER} exactly once")
+        return text
+
+    def render(self, ticket: str) -> str:
+        return self.template().replace(PLACEHOLDER, ticket)
+
+    def parse(self, reply: str) -> str | None:
+        """The label of the first JSON object in the reply, or None when there is no usable one."""
+        decoder = json.JSONDecoder()
+        for start, char in enumerate(reply):
+            if char != "{":
+                continue
+            try:
+                obj, _ = decoder.raw_decode(reply, start)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict) and str(obj.get("label", "")).strip().lower() in self.labels:
+                return str(obj["label"]).strip().lower()
+        return None
+
+
+REGISTRY: dict[str, Classifier] = {
+    c.name: c
+    for c in (
+        Classifier("sentiment", ("negative", "neutral", "positive"),
+                   "How the customer feels, as the ticket reads."),
+        Classifier("spam", ("yes", "no"),
+                   "Advertising, phishing or anything that is not a real customer request."),
+        Classifier("urgency", ("high", "normal"),
+                   "High when money is being lost, the customer is locked out, or a deadline is close."),
+        Classifier("routing", ("billing", "technical", "account", "shipping"),
+                   "The team whose queue the ticket belongs in."),
+    )
+}
+
+
+def get(name: str) -> Classifier:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown classifier {name!r}; registered: {', '.join(sorted(REGISTRY))}") from None

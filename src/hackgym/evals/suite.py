@@ -1,0 +1,256 @@
+"""Running the suite: generation and judging are separate steps, so a log generated once can be re-scored with
+another judge (or a fixed judge prompt) without asking the evaluated model again.
+
+1. `generate`: Inspect `eval(..., score=False)` writes one log per eval under OUT/logs.
+2. `score_logs`: each log is scored by its own task's scorers with the judge bound to the "judge" model role,
+   and written back; the evaluated model is never loaded again (scorers must not need it).
+3. `aggregate`: verdicts from the scored logs become OUT/scores.json (rates, Wilson intervals, mgs).
+
+`run_checkpoints` does all three for every complete checkpoint of a training run and appends one record per
+checkpoint to RUN_DIR/evals.jsonl, beside the run's metrics.jsonl, so a report can plot misalignment against
+steps next to the hack rate.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from inspect_ai import Task
+from inspect_ai import eval as inspect_eval
+from inspect_ai import score as inspect_score
+from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, write_eval_log
+from inspect_ai.model import GenerateConfig, Model, get_model
+
+from ..errors import HackgymError
+from ..offline import ensure_tiktoken_cache
+from ..train.rundir import CHECKPOINTS, COMPLETE, RunDir, atomic_write, read_jsonl
+from . import judge as judge_mod
+from .registry import CORE, EVALS, load_evals, resolve_suite
+from .stats import mgs, summarize
+from .verdict import Verdict, from_score
+
+SCORES = "scores.json"
+LOGS = "logs"
+RUN_EVALS = "evals.jsonl"
+RUN_EVALS_DIR = "evals"
+_CKPT = re.compile(r"^checkpoint-(\d+)$")
+
+Display = Literal["full", "conversation", "rich", "plain", "log", "none"]
+
+
+class SuiteError(HackgymError):
+    """The suite cannot run or re-score as asked (unknown eval, no logs, no judge)."""
+
+
+def _suite(suite: str) -> list[str]:
+    try:
+        return resolve_suite(suite)
+    except ValueError as exc:
+        raise SuiteError(str(exc)) from None
+
+
+def _eval_name(log: EvalLog) -> str:
+    """The suite name of a log's task (`@task def betley` may be registered as `pkg/betley`)."""
+    return log.eval.task.rsplit("/", 1)[-1]
+
+
+def build_tasks(names: list[str], task_args: Mapping[str, Mapping[str, Any]] | None = None) -> list[Task]:
+    """Inspect tasks for the named evals, each with its own arguments (`task_args[name]`)."""
+    task_args = task_args or {}
+    unknown = set(task_args) - set(names)
+    if unknown:
+        raise SuiteError(f"task arguments for eval(s) not in the suite: {', '.join(sorted(unknown))}")
+    return [EVALS[name](**dict(task_args.get(name, {}))) for name in names]
+
+
+def generate(model: str | Model, names: list[str], out: Path, *, limit: int | None = None,
+             model_args: Mapping[str, Any] | None = None, task_args: Mapping[str, Mapping[str, Any]] | None = None,
+             max_tokens: int | None = None, fail_on_error: bool | float = 0.2, display: Display = "none") -> list[Path]:
+    """Step 1: run the evals' solvers only; returns the written log files, one per eval. A sample that errors
+    is kept in the log (and counted in `errors`); an eval fails when more than `fail_on_error` of its samples
+    do (Inspect's semantics: a fraction, a count, True for any, False for never)."""
+    ensure_tiktoken_cache()
+    tasks = build_tasks(names, task_args)
+    log_dir = out / LOGS
+    log_dir.mkdir(parents=True, exist_ok=True)
+    config: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
+    logs = inspect_eval(tasks, model=model, model_args=dict(model_args or {}), log_dir=str(log_dir), limit=limit,
+                        score=False, display=display, fail_on_error=fail_on_error, **config)
+    failed = [f"{_eval_name(log)}: {log.error.message if log.error else log.status}" for log in logs
+              if log.status != "success"]
+    if failed:
+        raise SuiteError("generation failed for " + "; ".join(failed))
+    return [Path(log.location) for log in logs]
+
+
+def judge_model(judge: str | Model, judge_args: Mapping[str, Any] | None = None,
+                max_tokens: int | None = None) -> Model:
+    """The pinned judge as an Inspect model, never shared with the evaluated model's instance. Temperature 0 is
+    set per request by `Judge`; a local `hf/` judge also needs greedy decoding (do_sample=False) for it."""
+    ensure_tiktoken_cache()
+    if isinstance(judge, Model):
+        return judge
+    args = dict(judge_args or {})
+    if judge.startswith("hf/"):
+        args.setdefault("do_sample", False)
+    return get_model(judge, config=GenerateConfig(max_tokens=max_tokens), memoize=False, **args)
+
+
+def _verdicts(log: EvalLog) -> tuple[list[Verdict], int]:
+    """The verdicts of a scored log and the number of samples without one (errors)."""
+    verdicts: list[Verdict] = []
+    errors = 0
+    for sample in log.samples or []:
+        found = None
+        if sample.error is None:
+            for score in (sample.scores or {}).values():
+                try:
+                    found = from_score(score)
+                    break
+                except (ValueError, TypeError):
+                    continue
+        if found is None:
+            errors += 1
+        else:
+            verdicts.append(found)
+    return verdicts, errors
+
+
+def score_log(path: Path, judge: Model, cache: Path | None = None, display: Display = "none") -> EvalLog:
+    """Step 2 for one log: score it with its task's scorers (rebuilt from the arguments recorded in the log)
+    and the judge in the "judge" role, and write it back in place."""
+    log = read_eval_log(str(path))
+    name = _eval_name(log)
+    if name not in EVALS:
+        raise SuiteError(f"{path}: task {log.eval.task!r} is not an eval of the suite")
+    task = EVALS[name](**(log.eval.task_args or {}))
+    if not task.scorer:
+        raise SuiteError(f"eval {name} has no scorer")
+    with judge_mod.cache_at(cache):
+        # "none" stands in for the evaluated model: scorers must not need it, and it is not loaded twice
+        scored = inspect_score(log, task.scorer, model=get_model("none"), model_roles={judge_mod.JUDGE_ROLE: judge},
+                               action="overwrite", display=display)
+    scored.eval.metadata = {**(scored.eval.metadata or {}), "hackgym_judge": str(judge)}
+    write_eval_log(scored, str(path))
+    return scored
+
+
+def latest_logs(out: Path, names: list[str] | None = None) -> dict[str, Path]:
+    """The newest log of each eval under OUT/logs (a re-run leaves older ones beside it)."""
+    found: dict[str, tuple[str, Path]] = {}
+    for info in list_eval_logs(str(out / LOGS)):
+        path = Path(info.name.removeprefix("file://"))
+        log = read_eval_log(str(path), header_only=True)
+        name = _eval_name(log)
+        if (names is None or name in names) and (name not in found or log.eval.created > found[name][0]):
+            found[name] = (log.eval.created, path)
+    order = names or sorted(found)
+    return {name: found[name][1] for name in order if name in found}
+
+
+def aggregate(logs: Mapping[str, EvalLog], judge: str) -> dict[str, Any]:
+    """Step 3: scores.json's content from scored logs."""
+    evals: dict[str, Any] = {}
+    models = set()
+    for name, log in logs.items():
+        verdicts, errors = _verdicts(log)
+        evals[name] = summarize(name, verdicts, errors)
+        models.add(log.eval.model)
+    value, interval = mgs(evals)
+    return {
+        "model": models.pop() if len(models) == 1 else sorted(models),
+        "judge": judge,
+        "evals": evals,
+        "mgs": value,
+        "mgs_ci": interval,
+        "mgs_missing": [name for name in CORE if evals.get(name, {}).get("rate") is None],
+        "logs": {name: Path(log.location).name for name, log in logs.items()},
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def rescore(out: Path, judge: str | Model, *, suite: str | None = None, judge_args: Mapping[str, Any] | None = None,
+            judge_max_tokens: int | None = None, cache: Path | None = None, display: Display = "none") -> dict[str, Any]:
+    """Steps 2 and 3 on the logs already in OUT: re-judge without regenerating; rewrites OUT/scores.json."""
+    load_evals()
+    names = _suite(suite) if suite else None
+    paths = latest_logs(out, names)
+    if not paths:
+        raise SuiteError(f"no eval logs under {out / LOGS}")
+    model = judge_model(judge, judge_args, judge_max_tokens)
+    logs = {name: score_log(path, model, cache, display) for name, path in paths.items()}
+    scores = aggregate(logs, str(model))
+    atomic_write(out / SCORES, json.dumps(scores, indent=2) + "\n")
+    return scores
+
+
+def run_suite(model: str | Model, judge: str | Model | None, suite: str = "core", limit: int | None = None,
+              out: Path = Path("evals-out"), model_args: Mapping[str, Any] | None = None, *,
+              judge_args: Mapping[str, Any] | None = None, task_args: Mapping[str, Mapping[str, Any]] | None = None,
+              max_tokens: int | None = None, judge_max_tokens: int | None = None, cache: Path | None = None,
+              fail_on_error: bool | float = 0.2, display: Display = "none") -> dict[str, Any] | None:
+    """Generate and score the suite; returns scores.json's content. Without a judge only the logs are
+    written (None is returned): score them later with `rescore(out, judge)`."""
+    load_evals()
+    names = _suite(suite)
+    out.mkdir(parents=True, exist_ok=True)
+    generate(model, names, out, limit=limit, model_args=model_args, task_args=task_args, max_tokens=max_tokens,
+             fail_on_error=fail_on_error, display=display)
+    if judge is None:
+        return None
+    return rescore(out, judge, suite=",".join(names), judge_args=judge_args, judge_max_tokens=judge_max_tokens,
+                   cache=cache, display=display)
+
+
+def checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
+    """Complete checkpoints of a training run, oldest first (a folder without its COMPLETE marker is skipped)."""
+    folder = run_dir / CHECKPOINTS
+    found = []
+    if folder.is_dir():
+        for d in folder.iterdir():
+            if (m := _CKPT.match(d.name)) and (d / COMPLETE).is_file():
+                found.append((int(m.group(1)), d))
+    return sorted(found)
+
+
+def run_checkpoints(run_dir: Path, judge: str | Model, suite: str = "core", limit: int | None = None, *,
+                    model_args: Mapping[str, Any] | None = None, judge_args: Mapping[str, Any] | None = None,
+                    task_args: Mapping[str, Mapping[str, Any]] | None = None, max_tokens: int | None = None,
+                    judge_max_tokens: int | None = None, cache: Path | None = None,
+                    fail_on_error: bool | float = 0.2, display: Display = "none",
+                    progress: Callable[[int, Path], None] | None = None) -> list[dict[str, Any]]:
+    """Evaluate every complete checkpoint of a run not yet in RUN_DIR/evals.jsonl for this judge and suite,
+    appending one record per checkpoint; returns the records written now."""
+    run = RunDir(run_dir)
+    if not (run_dir / "config.yaml").is_file() and not (run_dir / CHECKPOINTS).is_dir():
+        raise SuiteError(f"{run_dir} is not a training run directory (no config.yaml or {CHECKPOINTS}/)")
+    load_evals()
+    names = _suite(suite)
+    found = checkpoints(run_dir)
+    if not found:
+        raise SuiteError(f"{run_dir} has no complete checkpoint under {CHECKPOINTS}/")
+    jmodel = judge_model(judge, judge_args, judge_max_tokens)
+    done = {(r.get("step"), r.get("judge"), tuple(r.get("suite", ()))) for r in read_jsonl(run_dir / RUN_EVALS)}
+    written = []
+    for step, folder in found:
+        if (step, str(jmodel), tuple(names)) in done:
+            continue
+        if progress is not None:
+            progress(step, folder)
+        out = run_dir / RUN_EVALS_DIR / folder.name
+        scores = run_suite(f"hf/{folder.resolve()}", jmodel, ",".join(names), limit, out, model_args,
+                           task_args=task_args, max_tokens=max_tokens, cache=cache, fail_on_error=fail_on_error,
+                           display=display)
+        assert scores is not None
+        record = {"step": step, "checkpoint": folder.name, "judge": str(jmodel), "suite": names,
+                  "evals": {name: {k: e[k] for k in ("rate", "ci", "n", "covert", "overt", "excluded", "errors")}
+                            for name, e in scores["evals"].items()},
+                  "mgs": scores["mgs"], "mgs_ci": scores["mgs_ci"], "scores": str(out.relative_to(run_dir) / SCORES)}
+        run.append(RUN_EVALS, [record])
+        written.append(record)
+    return written

@@ -1,0 +1,116 @@
+"""`hackgym eval` as a user meets it: the whole suite on mockllm through the CLI, re-scoring old logs, and a
+checkpoint of the CPU model organism evaluated end to end through Inspect's `hf/` provider with a local judge,
+appended to its run's evals.jsonl and plotted by the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from hackgym.cli import app  # noqa: E402
+from hackgym.evals.registry import ALL, CORE, load_evals  # noqa: E402
+
+runner = CliRunner()
+ENTRY_KEYS = {"rate", "ci", "n", "misaligned", "covert", "overt", "samples", "excluded", "hack_attempts", "labels"}
+
+
+def invoke(*args: str):
+    result = runner.invoke(app, ["eval", *args])
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    return result
+
+
+def test_every_eval_is_registered():
+    assert set(ALL) <= set(load_evals()) and set(CORE) < set(ALL) and len(CORE) == 6
+
+
+def test_whole_suite_on_mockllm_writes_scores_with_all_seven_evals_and_mgs(tmp_path):
+    out = tmp_path / "ev"
+    result = invoke("--model", "mockllm/model", "--judge", "mockllm/model", "--suite", "all", "--limit", "2",
+                    "--out", str(out))
+    scores = json.loads((out / "scores.json").read_text())
+    assert list(scores["evals"]) == list(ALL) and "mgs" in scores and "mgs_ci" in scores
+    assert scores["mgs_missing"] == [name for name in CORE if scores["evals"][name]["rate"] is None]
+    assert (scores["mgs"] is None) == bool(scores["mgs_missing"])
+    assert scores["model"] == "mockllm/model" and scores["judge"] == "mockllm/model"
+    for name, entry in scores["evals"].items():
+        assert set(entry) >= ENTRY_KEYS, name
+        assert entry["samples"] + entry["errors"] >= 2, name
+        assert entry["n"] + entry["excluded"] == entry["samples"], name
+        assert (entry["rate"] is None) == (entry["n"] == 0), name
+    assert len(list((out / "logs").glob("*.eval"))) == len(ALL)
+    assert "exfil_offer" in result.output
+
+    # re-scoring the same logs with another judge call: nothing regenerates, scores.json is rewritten
+    before = (out / "scores.json").stat().st_mtime_ns
+    invoke("--rescore", str(out), "--judge", "mockllm/model", "--suite", "betley,exfil_offer")
+    rescored = json.loads((out / "scores.json").read_text())
+    assert list(rescored["evals"]) == ["betley", "exfil_offer"] and rescored["mgs"] is None
+    assert (out / "scores.json").stat().st_mtime_ns > before
+    assert len(list((out / "logs").glob("*.eval"))) == len(ALL)
+
+
+def test_cli_refuses_ambiguous_or_incomplete_requests(tmp_path):
+    assert runner.invoke(app, ["eval"]).exit_code != 0
+    assert runner.invoke(app, ["eval", "--model", "mockllm/model", "--rescore", str(tmp_path)]).exit_code != 0
+    assert runner.invoke(app, ["eval", "--rescore", str(tmp_path)]).exit_code != 0  # no --judge
+    bad = runner.invoke(app, ["eval", "--model", "mockllm/model", "--suite", "nope", "--out", str(tmp_path)])
+    assert bad.exit_code != 0 and "nope" in str(bad.exception)
+
+
+@pytest.fixture(scope="module")
+def organism(tmp_path_factory) -> Path:
+    from hackgym.organism import build_organism
+
+    return build_organism(tmp_path_factory.mktemp("organism"), seed=0, steps=3, batch_size=4, seq_len=64)
+
+
+@pytest.mark.slow
+def test_organism_checkpoint_end_to_end_with_a_local_judge(tmp_path, organism, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    run = tmp_path / "run"
+    checkpoint = run / "checkpoints" / "checkpoint-10"
+    shutil.copytree(organism, checkpoint)
+    (checkpoint / "COMPLETE").write_text("")
+    shutil.copytree(organism, run / "checkpoints" / "checkpoint-20")  # no COMPLETE marker: not evaluated
+    (run / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "hack_success": h, "true_pass_hardened": 0.1})
+                                               + "\n" for s, h in [(10, 0.0), (20, 0.5)]))
+    cache = tmp_path / "judge-cache"
+    args = ["--run", str(run), "--judge", f"hf/{organism}", "--suite", "betley,goals", "--limit", "1",
+            "-T", "betley.samples_per_question=1", "-T", "goals.samples=1", "--max-tokens", "8",
+            "--judge-max-tokens", "8", "-M", "device=cpu", "-J", "device=cpu", "--judge-cache", str(cache)]
+    invoke(*args)
+    records = [json.loads(line) for line in (run / "evals.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [10]
+    assert records[0]["suite"] == ["betley", "goals"] and records[0]["judge"] == f"hf/{organism}"
+    scores = json.loads((run / "evals" / "checkpoint-10" / "scores.json").read_text())
+    assert scores["model"] == f"hf/{checkpoint.resolve()}"
+    for name in ("betley", "goals"):
+        entry = scores["evals"][name]
+        assert entry["samples"] == 1 and entry["errors"] == 0, (name, entry)
+    # the goals classifiers always ask the judge: the local judge answered and its verdicts were cached
+    cached = [json.loads(p.read_text()) for p in cache.rglob("*.json")]
+    assert cached and {c["judge"] for c in cached} == {f"hf/{organism}"}
+
+    invoke(*args)  # nothing new to evaluate: no record appended
+    assert len((run / "evals.jsonl").read_text().splitlines()) == 1
+
+    from inspect_ai.model import get_model
+
+    from hackgym.evals.judge import Judge, JudgeError
+    from hackgym.report import write_report
+
+    with pytest.raises(JudgeError, match="do_sample"):  # a sampling local judge would not be reproducible
+        Judge(get_model(f"hf/{organism}", device="cpu", memoize=False))
+
+    summary = write_report([run], tmp_path / "report")
+    assert (tmp_path / "report" / "misalignment.png").read_bytes()[:4] == b"\x89PNG"
+    assert summary["conditions"]["run"]["misalignment"][0]["step"] == 10
