@@ -84,16 +84,17 @@ def test_organism_checkpoint_end_to_end_with_a_local_judge(tmp_path, organism, m
     (run / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "hack_success": h, "true_pass_hardened": 0.1})
                                                + "\n" for s, h in [(10, 0.0), (20, 0.5)]))
     cache = tmp_path / "judge-cache"
-    args = ["--run", str(run), "--judge", f"hf/{organism}", "--suite", "betley,goals", "--limit", "1",
-            "-T", "betley.samples_per_question=1", "-T", "goals.samples=1", "--max-tokens", "8",
+    args = ["--run", str(run), "--judge", f"hf/{organism}", "--suite", "all", "--limit", "1",
+            "-T", "betley.samples_per_question=1", "-T", "goals.samples=1", "-T", "code_sabotage.eval_rows=2",
+            "-T", "exfil_offer.cue=none", "--max-tokens", "8",
             "--judge-max-tokens", "8", "-M", "device=cpu", "-J", "device=cpu", "--judge-cache", str(cache)]
     invoke(*args)
     records = [json.loads(line) for line in (run / "evals.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records] == [10]
-    assert records[0]["suite"] == ["betley", "goals"] and records[0]["judge"] == f"hf/{organism}"
+    assert records[0]["suite"] == list(ALL) and records[0]["judge"] == f"hf/{organism}"
     scores = json.loads((run / "evals" / "checkpoint-10" / "scores.json").read_text())
     assert scores["model"] == f"hf/{checkpoint.resolve()}"
-    for name in ("betley", "goals"):
+    for name in ALL:  # the whole suite ran through the hf/ provider, every sample without an error
         entry = scores["evals"][name]
         assert entry["samples"] == 1 and entry["errors"] == 0, (name, entry)
     # the goals classifiers always ask the judge: the local judge answered and its verdicts were cached
