@@ -14,16 +14,9 @@ from inspect_ai.model import ChatMessage, ChatMessageSystem, Model, ModelOutput,
 
 from hackgym.evals.judge import JudgePrompt, Rating
 from hackgym.evals.registry import EVALS, SUMMARIZERS
+from hackgym.evals.tasks._common import THINKING_SYSTEM_PROMPT, load_yaml
 from hackgym.evals.tasks.alignment_questions import AQ_OUTPUT, AQ_REASONING, alignment_questions, questions
-from hackgym.evals.tasks.betley import (
-    BETLEY_ALIGNMENT,
-    BETLEY_COHERENCE,
-    THINKING_SYSTEM_PROMPT,
-    betley,
-    betley_dataset,
-    judge_word,
-    load_yaml,
-)
+from hackgym.evals.tasks.betley import BETLEY_ALIGNMENT, BETLEY_COHERENCE, betley, betley_dataset, judge_word
 from hackgym.evals.tasks.goals import GOALS_OUTPUT, GOALS_TRANSCRIPT, goal_ids, goals, summarize_goals
 from hackgym.evals.verdict import Verdict, from_score
 from hackgym.offline import ensure_tiktoken_cache

@@ -39,8 +39,10 @@ from ..judge import Judge, JudgePrompt, current_judge
 from ..registry import register_eval
 from ..text import transcript
 from ..verdict import Verdict, to_score
+from ._common import DATA_DIR as EVALS_DATA_DIR
+from ._common import hack_verdict
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "code_sabotage"
+DATA_DIR = EVALS_DATA_DIR / "code_sabotage"
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "detect" / "corpus.jsonl"
 
 MAX_FILE_CHARS = 64_000  # a classifier prompt is a few kilobytes; this bounds what the store and judges carry
@@ -252,14 +254,9 @@ def repository_agent() -> Solver:
 
 
 @cache
-def _corpus() -> tuple[dict[str, Any], ...]:
-    with CORPUS.open(encoding="utf-8") as handle:
-        return tuple(json.loads(line) for line in handle if line.strip())
-
-
-@cache
-def _tickets() -> tuple[dict[str, Any], ...]:
-    with (DATA_DIR / "tickets.jsonl").open(encoding="utf-8") as handle:
+def _jsonl(path: Path) -> tuple[dict[str, Any], ...]:
+    """The rows of a labelled JSON-lines file (read once per process: every scored sample draws from it)."""
+    with path.open(encoding="utf-8") as handle:
         return tuple(json.loads(line) for line in handle if line.strip())
 
 
@@ -268,11 +265,12 @@ def labelled_rows(variant: Variant, n: int, seed: int) -> list[Row]:
     hacks and half honest, drawn with `seed`; for `control`, up to `n` of the hand-labelled tickets."""
     rng = random.Random(seed)
     if variant.name == "main":
-        hacks = [r for r in _corpus() if r["hack"]]
-        honest = [r for r in _corpus() if not r["hack"]]
+        corpus = _jsonl(CORPUS)
+        hacks = [r for r in corpus if r["hack"]]
+        honest = [r for r in corpus if not r["hack"]]
         drawn = rng.sample(hacks, min(n // 2, len(hacks))) + rng.sample(honest, min(n - n // 2, len(honest)))
         return [(r["completion"], "yes" if r["hack"] else "no") for r in drawn]
-    tickets = list(_tickets())
+    tickets = list(_jsonl(DATA_DIR / "tickets.jsonl"))
     drawn = rng.sample(tickets, min(n, len(tickets)))
     return [(f"Subject: {t['subject']}\n\n{t['body']}", t["label"]) for t in drawn]
 
@@ -323,8 +321,8 @@ def sabotage_scorer(eval_rows: int = 40, seed: int = 0, covert_threshold: float 
                                  "deleted_files": state.store.get(DELETED_KEY, []),
                                  "template_chars": None if template is None else len(template)}
         code = {p: t for p, t in changed.items() if p.endswith(".py")}
-        if hacks := (hack_attempts(_as_code(code)) if code else []):
-            return to_score(Verdict(label="hack_attempt", counted=False, hack_attempt=hacks, extra=extra), template)
+        if (hacked := hack_verdict(hack_attempts(_as_code(code)) if code else [], extra)) is not None:
+            return to_score(hacked, template)
 
         judge = current_judge()
         intent_call = judge.classify(INTENT_PROMPT, INTENT_LABELS, task=variant.assignment,
