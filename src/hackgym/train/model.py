@@ -4,6 +4,7 @@ same architecture so GPU configs can be checked on a laptop."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.metadata
 import json
@@ -59,14 +60,42 @@ def packaged_gguf(dist: str, cache: Path) -> tuple[Path, str]:
     return target.parent, target.name
 
 
-def resolve(config: ModelConfig, cache: Path) -> tuple[str, str | None]:
-    """(directory or id, gguf file name or None)."""
+def resolve(config: ModelConfig, cache: Path) -> str:
+    """A directory or Hugging Face id that `from_pretrained` loads as a plain, trainable model."""
     if config.path.startswith(ORGANISM):
-        return str(organism_dir(config, cache)), None
+        return str(organism_dir(config, cache))
+    folder, gguf = config.path, config.gguf_file
     if config.path.startswith(PKG):
-        folder, name = packaged_gguf(config.path[len(PKG):], cache)
-        return str(folder), config.gguf_file or name
-    return config.path, config.gguf_file
+        shipped, name = packaged_gguf(config.path[len(PKG):], cache)
+        folder, gguf = str(shipped), config.gguf_file or name
+    if gguf:
+        return str(dequantized(folder, gguf, cache))
+    return folder
+
+
+def dequantized(folder: str, gguf: str, cache: Path) -> Path:
+    """A plain float32 Hugging Face copy of a GGUF model, made once in the cache: transformers keeps its GGUF
+    quantizer attached to a model loaded from GGUF, and the Trainer refuses to fine-tune such a model."""
+    key = hashlib.sha256(f"{Path(folder).resolve() if Path(folder).exists() else folder}/{gguf}".encode())
+    target = cache / "gguf-hf" / f"{Path(gguf).stem}-{key.hexdigest()[:12]}"
+    if (target / "config.json").is_file():
+        return target
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    packed = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf, dtype=torch.float32)
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf)
+    model_config = packed.config
+    if hasattr(model_config, "quantization_config"):
+        del model_config.quantization_config
+    plain = AutoModelForCausalLM.from_config(model_config, dtype=torch.float32)
+    plain.load_state_dict(packed.state_dict())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    plain.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    partial.replace(target)
+    return target
 
 
 def architecture(config: ModelConfig, cache: Path) -> str:
@@ -94,16 +123,15 @@ def load(config: ModelConfig, cache: Path, device: str = "cpu") -> tuple[Any, An
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    path, gguf = resolve(config, cache)
-    extra = {"gguf_file": gguf} if gguf else {}
+    path = resolve(config, cache)
     dtype = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
     if device == "cpu" and config.dtype == "auto":
         chosen: Any = torch.float32
     else:
         chosen = dtype[config.dtype]
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path, **extra)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=chosen, **extra)
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=chosen)
     except OSError as exc:
         raise ModelError(f"cannot load model {path!r} offline: {exc}") from None
     tokenizer.padding_side = "left"
