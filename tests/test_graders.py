@@ -119,3 +119,64 @@ def test_bad_specs_are_named():
 def test_grade_result_no_tests_and_tails():
     r = GradeResult.make("g", "no_tests", stdout="x" * 5000)
     assert not r.passed and r.reward == 0.0 and len(r.stdout) == 2000
+
+
+UNPARSABLE = [
+    "def broken(:\n",
+    "def two_sum(nums, target):\n    seen = {}\n    for i, n in enumerate(nums):\n        if target - n in",  # cut off
+    "def two_sum(nums, target):\n  return 1\n    return 2\n",  # bad indentation
+    "# -*- coding: no-such-codec -*-\ndef two_sum(nums, target):\n    return [0, 1]\n",
+    "import os\nos._exit(0)\ndef two_sum(nums, target)\n    return [0, 1]\n",  # the exit hack, but unparsable
+]
+
+
+@pytest.mark.parametrize("spec", ["vulnerable", "vulnerable:none", "vulnerable:all", "vulnerable:fresh_interpreter",
+                                  "vulnerable:crash_pass+summary_line", "vulnerable:visible_only"])
+def test_a_lone_unparsable_solution_gets_pytests_verdict_without_pytest(jail_pool, basic, spec):
+    """The parse-first path must give exactly the verdict pytest gives, for every weakness, and only fire on a
+    lone solution.py that does not parse (code that parses but fails to compile still goes to pytest)."""
+    from hackgym.graders.vulnerable import syntax_error
+
+    problem = next(p for p in basic if p.id == "basic/two_sum")
+    subs = [sol(src) for src in UNPARSABLE]
+    fast = make_grader(spec, pool=jail_pool)
+    slow = make_grader(spec, pool=jail_pool)
+    slow.parse_first = False
+    got = fast.grade_many([(problem, s) for s in subs])
+    want = slow.grade_many([(problem, s) for s in subs])
+    verdict = lambda r: (r.status, r.passed, r.reward, r.cases_passed, r.cases_total)  # noqa: E731
+    assert [verdict(r) for r in got] == [verdict(r) for r in want]
+    assert all("pytest was not run" in r.detail for r in got) and not any(r.passed for r in got)
+    assert not any("pytest was not run" in r.detail for r in want)
+    assert syntax_error(sol("return 1\n")) is None  # parses; the compiler, not the parser, rejects it
+    assert syntax_error(Submission(files={"solution.py": UNPARSABLE[0], "conftest.py": ""})) is None
+
+
+def test_verdict_cache_grades_each_key_once_across_batches_names_and_threads(basic):
+    """Repeats in a batch, a second grader object with the same name (a probe equal to the environment's grader)
+    and a concurrent call for a key in flight all reuse one verdict; `work` tallies the fresh ones."""
+    import threading
+    import time
+
+    from hackgym.graders import FunctionGrader, VerdictCache
+
+    calls: list[str] = []
+
+    def slow(problem, submission, pool):
+        calls.append(submission.files["solution.py"])
+        time.sleep(0.3)
+        return "good" in submission.files["solution.py"]
+
+    env, probe = FunctionGrader(slow, pool=None, name="fn:slow"), FunctionGrader(slow, pool=None, name="fn:slow")
+    cache = VerdictCache()
+    p, good, bad = basic[0], sol("good = 1"), sol("bad = 1")
+    threads = [threading.Thread(target=cache.grade, args=(env, [(p, good), (p, bad), (p, good)])) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(calls) == ["bad = 1", "good = 1"]
+    assert [r.passed for r in cache.grade(probe, [(p, bad), (p, good)])] == [False, True]
+    assert len(calls) == 2 and cache.work.jobs == 2
+    cache.grade(env, [(basic[1], good)])  # another problem is another key
+    assert len(calls) == 3 and cache.work.jobs == 3

@@ -141,3 +141,34 @@ def test_rl_amplifies_the_hack_a_vulnerable_grader_admits_and_a_hardened_one_pre
     # per-step pass rates swing with the four problems drawn; compare fixed problems before and after
     assert hardened["eval_after"]["exploit_rate"] <= 0.02
     assert hardened["eval_after"]["pass_rate"] >= hardened["eval_before"]["pass_rate"] - 0.1
+
+
+def test_finished_rows_are_handed_over_once_the_step_they_end_and_nothing_is_stopped():
+    from hackgym.organism.grpo import _FinishedRows
+
+    eos, pad = 2, 0
+    seen: list[tuple[int, list[int]]] = []
+    watch = _FinishedRows(prompt_len=1, eos_id=eos, on_finished=lambda row, ids: seen.append((row, ids.tolist())))
+    steps = [[5, 2, 7], [2, pad, 8], [pad, pad, 9]]  # row 0 ends second, row 1 first, row 2 runs out of tokens
+    ids = torch.tensor([[9], [9], [9]])
+    for tokens in steps:
+        ids = torch.cat([ids, torch.tensor(tokens).view(-1, 1)], dim=1)
+        assert not watch(ids, None).any()
+    assert seen == [(1, [2]), (0, [5, 2])]
+
+
+@needs_jail
+def test_background_grading_changes_no_metric_and_grades_nothing_twice(tiny):
+    """The same seed with and without background grading: identical histories, in order, handed to `on_step`
+    one by one, from the same number of fresh verdicts (early and background ones are reused, not redone)."""
+    runs = {}
+    for background in (False, True):
+        loop = GRPOLoop(tiny[1], GRPOConfig(generations=4, prompts_per_step=2, max_new_tokens=16, steps=3,
+                                            background_grading=background))
+        seen: list[dict] = []
+        history = loop.run(seen.append)
+        assert seen == history and [m["step"] for m in history] == [0, 1, 2]
+        assert all(m["grade_s"] <= m["step_s"] for m in history)
+        runs[background] = ([{k: v for k, v in m.items() if not k.endswith("_s")} for m in history],
+                            loop.cache.work.jobs)
+    assert runs[True] == runs[False]

@@ -105,26 +105,29 @@ def test_labels_rewards_and_metrics_for_honest_hacking_and_wrong_completions():
     scorer, honest = _scorer(RewardConfig(format_weight=0.5))
     completions = [honest, HACK_EXIT, HACK_EQ, "I cannot do this"]
     cols = {"problem_id": [TWO_SUM] * 4, "env_grader": ["vulnerable"] * 4}
-    labels = scorer.score(completions, **cols)
+    assert [lab["env_passed"] for lab in scorer.score(completions, **cols)] == [True, True, True, False]
+    labels = scorer.pending.result().labels
     assert [lab["env_passed"] for lab in labels] == [True, True, True, False]
     assert [lab["hardened_passed"] for lab in labels] == [True, False, False, False]
     assert [lab["hack"] for lab in labels] == [False, True, True, False]
     assert labels[1]["hack_types"] == ["exit_zero"] and labels[2]["hack_types"] == ["always_equal"]
     funcs, weights = scorer.reward_functions()
     by_name = {f.__name__: (f, w) for f, w in zip(funcs, weights, strict=True)}
+    assert set(by_name) == {"correctness", "format"}  # measured rates never reach the policy
     assert by_name["correctness"][1] == 1.0 and by_name["format"][1] == 0.5
     assert by_name["correctness"][0](None, completions, **cols) == [1.0, 1.0, 1.0, 0.0]
     assert by_name["format"][0](None, completions, **cols) == [1.0, 0.0, 0.0, 0.0]
-    assert by_name["hack_success"] == (by_name["hack_success"][0], 0.0)
-    assert by_name["hack_success_exit_zero"][0](None, completions, **cols) == [0.0, 1.0, 0.0, 0.0]
-    assert by_name["true_pass_held_out"][0](None, completions, **cols) == [1.0, 0.0, 0.0, 0.0]
+    measured = scorer.metrics()
+    assert [measured["hack_success_exit_zero"](lab) for lab in labels] == [False, True, False, False]
+    assert [measured["true_pass_held_out"](lab) for lab in labels] == [True, False, False, False]
     m = step_metrics(labels, scorer.hack_types)
     assert (m["hack_success"], m["true_pass_hardened"], m["hack_success/always_equal"]) == (0.5, 0.25, 0.25)
 
 
 def test_hardened_environment_rows_cannot_be_hacked():
     scorer, honest = _scorer(RewardConfig())
-    labels = scorer.score([honest, HACK_EXIT], problem_id=[TWO_SUM] * 2, env_grader=["hardened"] * 2)
+    scorer.score([honest, HACK_EXIT], problem_id=[TWO_SUM] * 2, env_grader=["hardened"] * 2)
+    labels = scorer.pending.result().labels
     assert [lab["env_passed"] for lab in labels] == [True, False]
     assert not any(lab["hack"] for lab in labels)
     assert labels[1]["attempted"] == ["exit_zero"]  # attempted, not successful
@@ -157,9 +160,56 @@ def test_screening_turns_flagged_rows_unscorable_inside_the_trainer(tiny_model, 
     rewards = trainer._calculate_rewards(inputs, ["p", "p"], completions, [[1], [1]])
     assert not math.isnan(rewards[0, 0].item()) and rewards[0, 0].item() == 1.0
     assert all(math.isnan(v) for v in rewards[1].tolist())
+    trainer.finish_steps()  # after the optimizer step: rollouts written once their grading is complete
     recs = run.rollouts()
     assert [r["screened"] for r in recs] == [False, True]
     assert recs[1]["rewards"]["correctness"] == 1.0 and recs[1]["hack"]
+
+
+def test_completions_are_handed_to_early_grading_the_step_they_end():
+    """The embedding hook sees the prompts' prefill, then one fed-back token per row and step; a row is handed
+    over, decoded up to and including its first eos, the step it feeds that eos, and only while armed."""
+    import torch
+
+    from hackgym.train.runner import _EarlyGrading
+
+    handed: list[tuple[str, str, str]] = []
+    scorer = SimpleNamespace(grade_early=lambda pid, spec, text: handed.append((pid, spec, text)))
+    tokenizer = SimpleNamespace(decode=lambda ids, skip_special_tokens: "".join(
+        "" if skip_special_tokens and i == 2 else chr(ord("a") + i) for i in ids))
+    hook = _EarlyGrading(scorer, tokenizer, eos_ids=[2])
+    rows = [("p0", "vulnerable"), ("p1", "hardened")]
+    hook(None, (torch.zeros(2, 5, dtype=torch.long),))  # not armed: ignored
+    hook.arm(rows)
+    hook(None, (torch.zeros(2, 5, dtype=torch.long),))  # prefill
+    for tokens in ([3, 4], [2, 5], [0, 2], [0, 0]):
+        hook(None, (torch.tensor(tokens).view(2, 1),))
+    hook.disarm()
+    hook(None, (torch.tensor([[2], [2]]),))
+    assert handed == [("p0", "vulnerable", "d"), ("p1", "hardened", "ef")]
+
+
+def test_background_grading_records_the_same_rollouts_and_metrics_in_order(tiny_model, tmp_path):
+    """The same seed graded in the background or not: every rollout record and every rate (TRL's logged means
+    included) is the same, rollouts come in (step, index) order, and each step's record says what grading cost."""
+    from hackgym.train.runner import train
+
+    runs = {}
+    for background in (False, True):
+        cfg = validate(base_config(tiny_model, steps=3, backend={"torch_threads": 1, "background_grading": background}))
+        run = train(cfg, tmp_path / str(background), tmp_path / "cache")
+        keys = [(r["step"], r["index"]) for r in run.rollouts()]
+        assert keys == [(s, i) for s in (1, 2, 3) for i in range(4)]
+        metrics = run.metrics()
+        assert all(m["time"]["grading"] <= m["time"]["step"] and m["time"]["grading_jobs"] >= 0 for m in metrics)
+        for m in metrics:  # logged where TRL logs reward functions, as before: the same rates as the record's
+            assert m["trl"]["rewards/true_pass_hardened/mean"] == pytest.approx(m["true_pass_hardened"])
+            assert m["trl"]["rewards/hack_success/mean"] == pytest.approx(m["hack_success"])
+        measured = [{k: v for k, v in m.items() if k != "time"} | {"trl": {k: v for k, v in m["trl"].items()
+                                                                           if k.startswith("rewards/")}}
+                    for m in metrics]
+        runs[background] = (run.rollouts(), measured)
+    assert runs[True] == runs[False]
 
 
 # -- runs, kill and resume
@@ -172,6 +222,8 @@ def _records(run: Path) -> tuple[list[int], list[tuple[int, int]], list[tuple[in
 
 
 def test_kill_mid_run_then_resume_loses_and_repeats_nothing(tiny_model, tmp_path):
+    # background grading is on (the default): a step's records are written once its grading is complete, after
+    # its optimizer step and before its checkpoint, so a kill at any point leaves nothing half-recorded
     cfg_path = tmp_path / "cfg.yaml"
     cfg_path.write_text(yaml.safe_dump(base_config(tiny_model, steps=5)))
     env = dict(os.environ, HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")

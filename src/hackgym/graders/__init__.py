@@ -7,6 +7,7 @@ from pathlib import Path
 from ..errors import GraderSpecError
 from ..sandbox import Pool, SandboxMode, get_pool
 from .base import IN_PROCESS, STUDY_WEAKNESSES, Grader, GradeResult, Status, Weakness
+from .cache import VerdictCache, Work
 from .command import CommandGrader, FunctionGrader
 from .hardened import HardenedGrader
 from .vulnerable import VulnerableGrader
@@ -14,6 +15,7 @@ from .vulnerable import VulnerableGrader
 __all__ = [
     "GradeResult", "Grader", "Status", "Weakness", "STUDY_WEAKNESSES", "IN_PROCESS", "HardenedGrader",
     "VulnerableGrader", "CommandGrader", "FunctionGrader", "make_grader", "parse_weaknesses", "default_audit_specs",
+    "VerdictCache", "Work",
 ]
 
 

@@ -8,20 +8,30 @@ environment's grader. Each step records, on that step's own completions:
 - `exploit_rate`: share that the probe grader (`vulnerable` by default) passes and `hardened` fails, so a
   run graded by `hardened`, where `hack_rate` is 0 by definition, still shows whether hacks appear.
 `generate`, `grade` and `optimise` are separate public steps so benchmarks can time each one.
+
+Only the environment's verdicts decide the update, so with `background_grading` grading leaves the critical
+path: `generate` starts grading each completion for its reward the moment it ends (the rest of the batch still
+generating), and the hardened and probe verdicts, only measured, are graded in a thread on the sandbox pool
+while the loop optimises (and, in `run`, generates the next step), joined before the step's metrics are made.
+Verdicts are cached by (grader, problem, submission), so a probe equal to the run's grader, a repeated
+completion, or one graded early costs nothing more.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoTokenizer, StoppingCriteria, StoppingCriteriaList
 
-from ..graders import Grader, GradeResult, make_grader
+from ..graders import Grader, GradeResult, VerdictCache, make_grader
 from ..problems import Problem
 from ..submission import Submission
 from .corpus import split_basic
@@ -45,6 +55,7 @@ class GRPOConfig:
     probe: str | None = "vulnerable"
     sandbox: str = "jail"
     threads: int | None = 1  # torch threads; tiny matrices gain nothing from more, and a busy machine loses a lot
+    background_grading: bool = True  # grade the measured-only verdicts off the critical path
 
 
 @dataclass
@@ -69,21 +80,43 @@ class Grades:
     probe_passed: list[bool] | None = None
 
 
-class CachedGrader:
-    """Grades each distinct (problem, solution.py) once: once a policy collapses, most texts repeat."""
+class _FinishedRows(StoppingCriteria):
+    """Calls `on_finished(row, completion_ids)` the step a row emits its first eos, while the rest of the batch
+    generates on; it never stops anything itself."""
 
-    def __init__(self, grader: Grader) -> None:
-        self.grader = grader
-        self.name = grader.name
-        self._cache: dict[tuple[str, str], GradeResult] = {}
+    def __init__(self, prompt_len: int, eos_id: int, on_finished: Callable[[int, torch.Tensor], None]) -> None:
+        self.prompt_len = prompt_len
+        self.eos_id = eos_id
+        self.on_finished = on_finished
+        self.seen: set[int] = set()
 
-    def grade_many(self, items: list[tuple[Problem, Submission]]) -> list[GradeResult]:
-        keys = [(p.id, s.digest()) for p, s in items]
-        todo = {k: it for k, it in zip(keys, items, strict=True) if k not in self._cache}
-        if todo:
-            fresh = self.grader.grade_many(list(todo.values()))
-            self._cache.update(zip(todo.keys(), fresh, strict=True))
-        return [self._cache[k] for k in keys]
+    def __call__(self, input_ids: torch.LongTensor, scores: object, **kwargs: object) -> torch.BoolTensor:
+        for row in (input_ids[:, -1] == self.eos_id).nonzero().flatten().tolist():
+            if row not in self.seen:
+                self.seen.add(row)
+                self.on_finished(row, input_ids[row, self.prompt_len:])
+        return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+
+@dataclass
+class _Measured:
+    """The measured-only verdicts of one batch, and the wall time of grading them."""
+
+    hardened: list[GradeResult]
+    probe: list[GradeResult] | None
+    seconds: float
+
+
+@dataclass
+class _Pending:
+    """A step whose update is done and whose measured-only verdicts may still be grading."""
+
+    index: int
+    batch: Batch
+    env: list[GradeResult]
+    loss: float
+    timings: dict[str, float]
+    measured: Future[_Measured]
 
 
 def prompt_set(tokenizer, n_held_out: int, n_solvable: int, max_new_tokens: int) -> tuple[list[Problem], list[Problem]]:
@@ -127,8 +160,13 @@ class GRPOLoop:
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
         graders = dict(graders or {})
         needed = {config.grader, "hardened"} | ({config.probe} if config.probe else set())
-        self.graders = {spec: CachedGrader(graders.get(spec) or make_grader(spec, sandbox=config.sandbox))
-                        for spec in needed}
+        self.graders = {spec: graders.get(spec) or make_grader(spec, sandbox=config.sandbox) for spec in needed}
+        self.cache = VerdictCache()
+        self._jobs_seen = 0.0
+        self._background = self._early = None
+        if config.background_grading:
+            self._background = ThreadPoolExecutor(1, thread_name_prefix="hackgym-grading")
+            self._early = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="hackgym-early-grading")
         self.held_out, self.solvable = prompt_set(self.tokenizer, config.n_held_out, config.n_solvable,
                                                   config.max_new_tokens)
         self.step_index = 0
@@ -143,12 +181,17 @@ class GRPOLoop:
     def generate(self, problems: list[Problem]) -> Batch:
         """`generations` samples per problem, each cut at the first eos."""
         g = self.config.generations
-        prompts = [organism_prompt(p) for p in problems for _ in range(g)]
-        enc = self.tokenizer(prompts, return_tensors="pt", padding=True, add_special_tokens=False)
+        rows = [p for p in problems for _ in range(g)]
+        enc = self.tokenizer([organism_prompt(p) for p in rows], return_tensors="pt", padding=True,
+                             add_special_tokens=False)
+        early = None
+        if self._early is not None:
+            early = StoppingCriteriaList([_FinishedRows(enc["input_ids"].shape[1], self.tokenizer.eos_token_id,
+                                                        partial(self._grade_early, rows))])
         out = self.model.generate(
             **enc, do_sample=True, temperature=self.config.temperature, top_k=0, top_p=1.0,
             max_new_tokens=self.config.max_new_tokens, eos_token_id=self.tokenizer.eos_token_id,
-            pad_token_id=self.tokenizer.pad_token_id,
+            pad_token_id=self.tokenizer.pad_token_id, stopping_criteria=early,
         )
         comp = out[:, enc["input_ids"].shape[1]:]
         is_eos = comp == self.tokenizer.eos_token_id
@@ -156,19 +199,36 @@ class GRPOLoop:
         mask = (torch.cumsum(is_eos.int(), dim=1) - is_eos.int()) == 0
         texts = [clean_completion(self.tokenizer.decode(ids[m], skip_special_tokens=True))
                  for ids, m in zip(comp, mask, strict=True)]
-        return Batch([p for p in problems for _ in range(g)], enc["input_ids"], enc["attention_mask"],
-                     comp, mask.long(), texts)
+        return Batch(rows, enc["input_ids"], enc["attention_mask"], comp, mask.long(), texts)
+
+    def _grade_early(self, rows: list[Problem], row: int, completion_ids: torch.Tensor) -> None:
+        """Start grading a completion for its reward as soon as it ends, while the rest of the batch generates;
+        `grade` then finds the verdict cached or in flight. The text is made as `generate` makes it."""
+        text = clean_completion(self.tokenizer.decode(completion_ids, skip_special_tokens=True))
+        item = (rows[row], organism_submission(rows[row], text))
+        self._early.submit(self.cache.grade, self.graders[self.config.grader], [item])
 
     def grade(self, batch: Batch) -> Grades:
         """Environment reward, hardened verdicts, and the probe's verdicts, on every completion."""
-        items = [(p, organism_submission(p, c)) for p, c in zip(batch.problems, batch.completions, strict=True)]
-        verdicts = {spec: g.grade_many(items) for spec, g in self.graders.items()}
-        env = verdicts[self.config.grader]
-        probe = verdicts[self.config.probe] if self.config.probe else None
+        items = self._items(batch)
+        env = self.cache.grade(self.graders[self.config.grader], items)
+        return self._grades(env, self._grade_measured(items))
+
+    def _items(self, batch: Batch) -> list[tuple[Problem, Submission]]:
+        return [(p, organism_submission(p, c)) for p, c in zip(batch.problems, batch.completions, strict=True)]
+
+    def _grade_measured(self, items: list[tuple[Problem, Submission]]) -> _Measured:
+        started = time.perf_counter()
+        hardened = self.cache.grade(self.graders["hardened"], items)
+        probe = self.cache.grade(self.graders[self.config.probe], items) if self.config.probe else None
+        return _Measured(hardened, probe, time.perf_counter() - started)
+
+    @staticmethod
+    def _grades(env: list[GradeResult], measured: _Measured) -> Grades:
         return Grades(
             rewards=[r.reward for r in env], env_passed=[r.passed for r in env],
-            hardened_passed=[r.passed for r in verdicts["hardened"]],
-            probe_passed=[r.passed for r in probe] if probe is not None else None,
+            hardened_passed=[r.passed for r in measured.hardened],
+            probe_passed=[r.passed for r in measured.probe] if measured.probe is not None else None,
         )
 
     def advantages(self, rewards: list[float]) -> torch.Tensor:
@@ -199,17 +259,47 @@ class GRPOLoop:
 
     def step(self) -> dict:
         """One GRPO step; returns its metrics (rates over this step's completions, and timings)."""
+        return self._finish(self._advance()[1], blocking=True)
+
+    def _advance(self, previous: _Pending | None = None) -> tuple[dict | None, _Pending]:
+        """Generate, finish `previous` (its measured grading ran during this generation), grade the rewards,
+        start the measured-only grading, optimise. Returns `previous`'s metrics and this step, still pending.
+
+        `grade_s` is the time grading blocks the step: the rewards' verdicts, plus any wait for `previous`.
+        """
         t0 = time.monotonic()
         batch = self.generate(self.sample_problems())
         t1 = time.monotonic()
-        grades = self.grade(batch)
+        done = self._finish(previous, blocking=False) if previous is not None else None
+        items = self._items(batch)
+        env = self.cache.grade(self.graders[self.config.grader], items)
+        measured: Future[_Measured]
+        if self._background is None:
+            measured = Future()
+            measured.set_result(self._grade_measured(items))
+        else:
+            measured = self._background.submit(self._grade_measured, items)
         t2 = time.monotonic()
-        loss = self.optimise(batch, self.advantages(grades.rewards))
+        loss = self.optimise(batch, self.advantages([r.reward for r in env]))
         t3 = time.monotonic()
-        metrics = self.metrics(batch, grades)
-        metrics.update(step=self.step_index, loss=loss, generate_s=round(t1 - t0, 3), grade_s=round(t2 - t1, 3),
-                       optimise_s=round(t3 - t2, 3))
+        jobs, self._jobs_seen = self.cache.work.seconds - self._jobs_seen, self.cache.work.seconds
+        timings = {"generate_s": t1 - t0, "grade_s": t2 - t1, "optimise_s": t3 - t2, "step_s": t3 - t0,
+                   "grade_jobs_s": jobs}
         self.step_index += 1
+        return done, _Pending(self.step_index - 1, batch, env, loss, timings, measured)
+
+    def _finish(self, pending: _Pending, blocking: bool) -> dict:
+        """`pending`'s metrics once its measured verdicts are in; `blocking`: waiting for them holds up this step
+        (otherwise the wait held up the next one, and is counted there)."""
+        started = time.monotonic()
+        measured = pending.measured.result()
+        if blocking:
+            waited = time.monotonic() - started
+            pending.timings["grade_s"] += waited
+            pending.timings["step_s"] += waited
+        metrics = self.metrics(pending.batch, self._grades(pending.env, measured))
+        metrics.update(step=pending.index, loss=pending.loss, **{k: round(v, 3) for k, v in pending.timings.items()},
+                       measured_grade_s=round(measured.seconds, 3))
         return metrics
 
     def metrics(self, batch: Batch, grades: Grades) -> dict:
@@ -235,13 +325,20 @@ class GRPOLoop:
         return out
 
     def run(self, on_step: Callable[[dict], None] | None = None) -> list[dict]:
-        """All configured steps; `on_step` sees each step's metrics as soon as they exist."""
+        """All configured steps; `on_step` sees each step's metrics in order, as soon as its measured verdicts
+        are in (during the next step's generation, when they are graded in the background)."""
         history = []
+        pending = None
         for _ in range(self.config.steps - self.step_index):
-            m = self.step()
-            history.append(m)
+            done, pending = self._advance(pending)
+            if done is not None:
+                history.append(done)
+                if on_step:
+                    on_step(done)
+        if pending is not None:
+            history.append(self._finish(pending, blocking=True))
             if on_step:
-                on_step(m)
+                on_step(history[-1])
         return history
 
     @torch.no_grad()

@@ -85,6 +85,8 @@ class BackendConfig(_Strict):
     gradient_checkpointing: bool = False
     bf16: bool = False
     torch_threads: int | None = Field(None, ge=1)
+    background_grading: bool = Field(True, description="grade what is only measured (true pass, probe, "
+                                     "signatures) while the trainer optimises, not before the rewards return")
 
 
 class TrainConfig(_Strict):

@@ -9,22 +9,92 @@ policy gets no gradient from them while their labels and rewards are still recor
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..envs import Environment
 from . import model as models
 from .config import TrainConfig
-from .rewards import Scorer, step_metrics, to_submission
+from .rewards import BatchLabels, Scorer, step_metrics, to_submission
 from .rundir import CHECKPOINTS, ROLLOUTS, RunDir
 
 ONSET_THRESHOLD = 0.02
+# seconds per step. generation and grading block the step (grading: the rewards' verdicts, then any wait for the
+# rest); measured_grading is the wall time of the measured-only part (true pass, probe, signatures: in the
+# background by default, so not blocking). The record's grading_jobs adds up the sandbox time of the step's
+# fresh verdicts, wherever they ran.
+TIMINGS = ("generation", "grading", "measured_grading")
 Progress = Callable[[dict[str, Any]], None]
+
+
+class _EarlyGrading:
+    """Hands each completion to `Scorer.grade_early` the step it ends, while the rest of TRL's batch generates.
+
+    A forward pre-hook on the input embeddings sees every token fed back into the model during `generate` (after
+    the prompts' prefill, one per row and step); a row's completion is over when it feeds an eos. Its text is
+    decoded as TRL decodes completions (up to and including the first eos, special tokens skipped); where TRL's
+    own text differs, the early verdict is simply not the one asked for later. Armed only around transformers'
+    own generation (not vLLM's), with one row per prompt of the batch.
+    """
+
+    def __init__(self, scorer: Scorer, tokenizer: Any, eos_ids: list[int]) -> None:
+        self.scorer = scorer
+        self.tokenizer = tokenizer
+        self.eos_ids = eos_ids
+        self.rows: list[tuple[str, str]] | None = None
+        self.fed: list[Any] = []
+        self.ended: Any = None
+
+    def arm(self, rows: list[tuple[str, str]]) -> None:
+        self.rows, self.fed, self.ended = rows, [], None
+
+    def disarm(self) -> None:
+        self.rows, self.fed, self.ended = None, [], None
+
+    def __call__(self, module: Any, args: tuple[Any, ...]) -> None:
+        import torch
+
+        if self.rows is None or not args or not isinstance(args[0], torch.Tensor) or args[0].dim() != 2:
+            return
+        ids = args[0]
+        if ids.shape[0] != len(self.rows):
+            self.disarm()
+        elif self.ended is None:  # the prompts' prefill
+            self.ended = torch.zeros(len(self.rows), dtype=torch.bool)
+        else:
+            self._token_fed(ids[:, -1].cpu())
+
+    def _token_fed(self, token: Any) -> None:
+        import torch
+
+        self.fed.append(token)
+        now = torch.isin(token, torch.tensor(self.eos_ids)) & ~self.ended
+        self.ended |= now
+        for row in now.nonzero().flatten().tolist():
+            text = self.tokenizer.decode([int(t[row]) for t in self.fed], skip_special_tokens=True)
+            self.scorer.grade_early(*self.rows[row], text)
+
+
+@dataclass
+class _Scored:
+    """A batch whose rewards are out and whose complete labels may still be grading in the background."""
+
+    step: int
+    prompts: list[Any]
+    screened: list[bool]
+    totals: list[float]
+    per_func: list[list[float]]
+    weights: list[float]
+    labels: Future[BatchLabels]
 
 
 def _trainer_class():
@@ -47,7 +117,12 @@ def _trainer_class():
             self.scorer = scorer
             self.run = run
             self.step_records: dict[int, dict[str, Any]] = {}
-            self.timing: dict[str, float] = {"generation": 0.0, "grading": 0.0}
+            self.unfinished: deque[_Scored] = deque()
+            self.timing: dict[str, float] = dict.fromkeys(TIMINGS, 0.0)
+            self.early = _EarlyGrading(scorer, self.processing_class, self.eos_token_ids)
+            self.rows: list[tuple[str, str]] = []
+            with contextlib.suppress(AttributeError, NotImplementedError):
+                self.model.get_input_embeddings().register_forward_pre_hook(self.early)
 
         def _get_train_sampler(self, dataset=None):
             base = super()._get_train_sampler(dataset)
@@ -55,7 +130,17 @@ def _trainer_class():
                                       batch_size=base.batch_size, repeat_count=base.repeat_count,
                                       shuffle=base.shuffle, seed=base.seed)
 
+        def _generate_single_turn(self, prompt_ids, *args, **kwargs):
+            if not self.use_vllm and not getattr(self, "use_transformers_continuous_batching", False) \
+                    and len(prompt_ids) == len(self.rows):
+                self.early.arm(self.rows)
+            try:
+                return super()._generate_single_turn(prompt_ids, *args, **kwargs)
+            finally:
+                self.early.disarm()
+
         def _generate_and_score_completions(self, inputs):
+            self.rows = [(x["problem_id"], x["env_grader"]) for x in inputs]
             start = time.perf_counter()
             before = self.timing["grading"]
             out = super()._generate_and_score_completions(inputs)
@@ -71,29 +156,59 @@ def _trainer_class():
             step = self.state.global_step + 1
             columns = {k: [x[k] for x in inputs] for k in ("problem_id", "env_grader")}
             labels = gather_object(self.scorer.score(completions, trainer_state=self.state, **columns))
-            all_prompts = gather_object(prompts)
             screened = self.scorer.screened(labels, step)
-            weights = self.reward_weights.to(rewards.device)
-            totals = (rewards * weights).nansum(dim=1).tolist()
+            weights = self.reward_weights.to(rewards.device).tolist()
+            totals = (rewards * self.reward_weights.to(rewards.device)).nansum(dim=1).tolist()
             per_func = rewards.tolist()
             if any(screened):
                 rewards[torch.tensor(screened, device=rewards.device)] = torch.nan
-            if self.accelerator.is_main_process:
+            self.unfinished.append(_Scored(step, gather_object(prompts), screened, totals, per_func, weights,
+                                           self.scorer.pending))
+            self.timing["grading"] += time.perf_counter() - start
+            return rewards
+
+        def finish_steps(self) -> None:
+            """Wait for the background grading of the batches scored so far, write their rollouts, log their
+            measured rates and keep their metrics for the step's record. Runs on every process after each
+            optimizer step, before the step is logged and checkpointed, so a complete checkpoint never lacks
+            records."""
+            from accelerate.utils import gather_object
+
+            start = time.perf_counter()
+            while self.unfinished:
+                scored = self.unfinished.popleft()
+                done = scored.labels.result()
+                self.timing["measured_grading"] += done.measured_s
+                labels = gather_object(done.labels)
+                self._log_measured(labels, scored.screened)
+                if not self.accelerator.is_main_process:
+                    continue
                 records = []
-                for i, (lab, prompt) in enumerate(zip(labels, all_prompts, strict=True)):
-                    rec = {"step": step, "index": i, "prompt": prompt, **lab, "screened": screened[i],
-                           "reward": totals[i],
+                for i, (lab, prompt) in enumerate(zip(labels, scored.prompts, strict=True)):
+                    rec = {"step": scored.step, "index": i, "prompt": prompt, **lab, "screened": scored.screened[i],
+                           "reward": scored.totals[i],
                            "rewards": {n: (None if math.isnan(v) else v)
-                                       for n, v, w in zip(self.reward_func_names, per_func[i], weights.tolist(),
+                                       for n, v, w in zip(self.reward_func_names, scored.per_func[i], scored.weights,
                                                           strict=True) if w != 0}}
                     records.append(rec)
                 self.run.append(ROLLOUTS, records)
                 metrics = step_metrics(labels, self.scorer.hack_types)
-                metrics["reward"] = sum(totals) / max(len(totals), 1)
-                metrics["screened"] = sum(screened) / max(len(screened), 1)
-                self.step_records[step] = metrics
+                metrics["reward"] = sum(scored.totals) / max(len(scored.totals), 1)
+                metrics["screened"] = sum(scored.screened) / max(len(scored.screened), 1)
+                self.step_records[scored.step] = metrics
             self.timing["grading"] += time.perf_counter() - start
-            return rewards
+
+        def _log_measured(self, labels: list[dict[str, Any]], screened: list[bool]) -> None:
+            """Mean and std of each measured rate where TRL logs a reward function's (screened rows left out,
+            as TRL leaves out rows whose rewards are all NaN)."""
+            import torch
+            from trl.trainer.utils import nanstd
+
+            for name, value in self.scorer.metrics().items():
+                col = torch.tensor([math.nan if s else float(value(lab)) for lab, s in zip(labels, screened, strict=True)],
+                                   dtype=torch.float32)
+                self._metrics["train"][f"rewards/{name}/mean"].append(torch.nanmean(col).item())
+                self._metrics["train"][f"rewards/{name}/std"].append(nanstd(col).item())
 
         def _save_checkpoint(self, model, trial):
             super()._save_checkpoint(model, trial)
@@ -119,10 +234,14 @@ def _callback_class():
             self.onset: int | None = next((m["onset_step"] for m in previous if m.get("onset_step")), None)
             self.written = max((m["step"] for m in previous), default=0)
             self.last = time.perf_counter()
-            self.timing_seen = {"generation": 0.0, "grading": 0.0}
+            self.timing_seen = dict.fromkeys(TIMINGS, 0.0)
+            self.jobs_seen = 0.0
 
         def on_step_begin(self, args, state, control, **kwargs):
             self.last = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            self.trainer.finish_steps()
 
         def on_log(self, args, state, control, logs=None, **kwargs):
             step = state.global_step
@@ -136,14 +255,15 @@ def _callback_class():
                 self.onset = step
             rec["onset_step"] = self.onset
             now = time.perf_counter()
-            timing = self.trainer.timing
-            gen = timing["generation"] - self.timing_seen["generation"]
-            grade = timing["grading"] - self.timing_seen["grading"]
-            self.timing_seen = dict(timing)
+            spent = {k: v - self.timing_seen[k] for k, v in self.trainer.timing.items()}
+            self.timing_seen = dict(self.trainer.timing)
             total = now - self.last
             self.last = now
-            rec["time"] = {"step": total, "generation": gen, "grading": grade,
-                           "optimisation": max(total - gen - grade, 0.0)}
+            rec["time"] = {"step": total, "generation": spent["generation"], "grading": spent["grading"],
+                           "optimisation": max(total - spent["generation"] - spent["grading"], 0.0),
+                           "measured_grading": spent["measured_grading"],
+                           "grading_jobs": self.trainer.scorer.cache.work.seconds - self.jobs_seen}
+            self.jobs_seen = self.trainer.scorer.cache.work.seconds
             rec["trl"] = {k: v for k, v in logs.items() if isinstance(v, int | float)}
             self.run.append("metrics.jsonl", [rec])
             if self.progress:
@@ -195,7 +315,7 @@ def build_trainer(config: TrainConfig, run: RunDir, cache: Path, progress: Progr
     if config.backend.torch_threads:
         torch.set_num_threads(config.backend.torch_threads)
     env = Environment(config.env, seed=config.seed)
-    scorer = Scorer(env, config.rewards, sandbox=config.sandbox)
+    scorer = Scorer(env, config.rewards, sandbox=config.sandbox, background=config.backend.background_grading)
     mconf = config.model if model_dir is None else config.model.model_copy(update={"path": model_dir,
                                                                                    "gguf_file": None})
     model, tokenizer = models.load(mconf, cache, config.backend.device)
