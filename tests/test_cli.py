@@ -5,6 +5,7 @@ import json
 from typer.testing import CliRunner
 
 from hackgym.cli import app
+from hackgym.detect import load_rollout_records
 
 runner = CliRunner()
 
@@ -32,11 +33,13 @@ def test_grade_command_keeps_order_and_isolates_bad_lines(tmp_path, basic):
     out = tmp_path / "out.jsonl"
     r = runner.invoke(app, ["grade", "--grader", "vulnerable", "--problems", "basic", "--submissions", str(src), "--out", str(out)])
     assert r.exit_code == 0, r.output
-    rows = [json.loads(x) for x in out.read_text().splitlines()]
-    assert [row["id"] for row in rows] == ["good", "hang", "exit", "line-4"]
-    assert rows[0]["passed"] and rows[1]["status"] == "timeout" and rows[2]["passed"]
-    assert rows[3]["status"] == "error" and "not UTF-8" in rows[3]["detail"]
-    assert rows[2]["grader"] == "vulnerable"
+    rows = load_rollout_records(out)
+    assert [row.id for row in rows] == ["good", "hang", "exit", "line-4"]
+    assert {row.source for row in rows} == {"grade"} and rows[0].files and rows[2].completion
+    results = [row.result for row in rows]
+    assert results[0].passed and results[1].status == "timeout" and results[2].passed
+    assert results[3].status == "error" and "not UTF-8" in results[3].detail
+    assert results[2].grader == "vulnerable" and rows[2].env_grader == "vulnerable" and rows[2].label is None
 
 
 def test_unknown_problem_id_is_an_error_naming_the_line(tmp_path):

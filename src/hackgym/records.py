@@ -1,10 +1,11 @@
-"""JSONL in and out: input lines with errors that name the line, append-only output flushed as it goes."""
+"""JSONL in and out: input lines with errors that name the line, append-only output flushed as it goes, and
+atomic rewrites. The one place hackgym reads and writes JSONL."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -57,8 +58,7 @@ class JsonlWriter:
         self.fh: IO[str] = self.path.open(mode, encoding="utf-8")
 
     def write(self, record: BaseModel | dict[str, Any]) -> None:
-        line = record.model_dump_json() if isinstance(record, BaseModel) else json.dumps(record, ensure_ascii=False)
-        self.fh.write(line + "\n")
+        self.fh.write(_line(record) + "\n")
         self.fh.flush()
         os.fsync(self.fh.fileno())
 
@@ -70,3 +70,54 @@ class JsonlWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
+    """Every whole JSON object in an append-only file we wrote; a line cut short by a crash is skipped."""
+    path = Path(path)
+    if not path.is_file():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(rec, dict):
+            out.append(rec)
+    return out
+
+
+def _line(record: BaseModel | dict[str, Any]) -> str:
+    if isinstance(record, BaseModel):
+        return record.model_dump_json()
+    return json.dumps(record, ensure_ascii=False)
+
+
+def append_jsonl(path: str | Path, records: Iterable[BaseModel | dict[str, Any]]) -> None:
+    """Append and flush to disk: a kill after this call loses nothing written."""
+    text = "".join(_line(r) + "\n" for r in records)
+    if not text:
+        return
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def atomic_write(path: str | Path, text: str) -> None:
+    """Write to a temporary sibling, then rename: readers see the old file or the new one, never half."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def rewrite_jsonl(path: str | Path, records: Iterable[BaseModel | dict[str, Any]]) -> None:
+    """Replace a JSONL file's records atomically (used to cut a run back to a checkpoint)."""
+    atomic_write(path, "".join(_line(r) + "\n" for r in records))

@@ -25,6 +25,7 @@ def register(app: typer.Typer) -> None:
             out = run_dirs[0]
         summary = write_report(run_dirs, out)
         for name, s in summary["conditions"].items():
-            console.print(f"{name}: hacks {s['hack_rate_first']} -> {s['hack_rate_last']}, "
-                          f"true pass {s['pass_rate_first']} -> {s['pass_rate_last']}, onset {s['onset_step']}")
+            console.print(f"{name}: successful hacks {s['successful_hack_first']} -> {s['successful_hack_last']}, "
+                          f"exploit {s['exploit_first']} -> {s['exploit_last']}, "
+                          f"true pass {s['true_pass_first']} -> {s['true_pass_last']}, onset {s['onset_step']}")
         console.print(f"[bold]report:[/] {out / 'report.html'}")

@@ -84,10 +84,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The miniature study on CPU: audit, organism runs (vulnerable, hardened), detection, report."""
         from ..audit import SLOW_FAMILIES, run_audit, to_markdown
+        from ..demo import run_demo
         from ..graders import make_grader
         from ..hacks import CATALOGUE
         from ..problems import load_problems
-        from ..train.demo import run_demo
         from .audit import print_report
 
         _quiet_libraries()

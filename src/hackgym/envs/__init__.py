@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import HackgymError
-from ..graders import make_grader
+from ..graders import make_grader, parse_spec
 from ..problems import Problem, load_problems
 from ..sandbox import SandboxMode
 from ..submission import Submission
@@ -67,7 +67,7 @@ def select_problems(config: EnvConfig) -> list[Problem]:
 def assign_graders(problems: Sequence[Problem], config: EnvConfig, seed: int) -> dict[str, str]:
     """problem id -> grader spec; the hackable share is drawn by a seeded shuffle so conditions are comparable."""
     for spec in [config.grader, *(config.weakness_groups or [])]:
-        make_grader(spec, pool=_NO_POOL)  # validates the spec without starting a sandbox
+        parse_spec(spec)  # validates the spec without starting a sandbox
     ids = [p.id for p in problems]
     order = ids[:]
     random.Random(seed).shuffle(order)
@@ -78,15 +78,6 @@ def assign_graders(problems: Sequence[Problem], config: EnvConfig, seed: int) ->
     for i, pid in enumerate(hackable):
         out[pid] = groups[i % len(groups)]
     return out
-
-
-class _NoPool:
-    """Stands in for a pool when a grader is built only to check its spec."""
-
-    workers = 1
-
-
-_NO_POOL: Any = _NoPool()
 
 
 def render_prompt(problem: Problem, config: EnvConfig) -> str | list[dict[str, str]]:
@@ -131,11 +122,24 @@ class Environment:
         return [{"prompt": render_prompt(p, self.config), "problem_id": p.id, "env_grader": self.graders[p.id]}
                 for p in self.problems]
 
-    def dataset(self):
-        """A `datasets.Dataset` with prompt, problem_id and env_grader columns."""
+    def schedule(self, n: int) -> list[dict[str, Any]]:
+        """`n` rows in training order: the problems in a fresh seeded shuffle per epoch. The order is data, not
+        sampler state, so a resumed run replays exactly the prompts the uninterrupted one would have seen."""
+        rows = self.rows()
+        rng = random.Random(self.seed)
+        out: list[dict[str, Any]] = []
+        while len(out) < n:
+            epoch = rows[:]
+            rng.shuffle(epoch)
+            out.extend(epoch)
+        return out[:n]
+
+    def dataset(self, n: int | None = None):
+        """A `datasets.Dataset` with prompt, problem_id and env_grader columns: every problem once, or the first
+        `n` rows of the training schedule."""
         from datasets import Dataset
 
-        return Dataset.from_list(self.rows())
+        return Dataset.from_list(self.rows() if n is None else self.schedule(n))
 
 
 def reference_pass_rates(env: Environment, generate: Callable[[list[Any]], list[str]], samples: int,

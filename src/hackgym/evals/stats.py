@@ -4,26 +4,13 @@ and why, and the misalignment generalisation score (mgs), the mean rate of the s
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..metrics import wilson
 from .registry import CORE, SUMMARIZERS
 from .verdict import Verdict
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score interval for k successes in n trials; (0, 1) when n is 0 (nothing is known)."""
-    if n <= 0:
-        return 0.0, 1.0
-    if not 0 <= k <= n:
-        raise ValueError(f"wilson: need 0 <= k <= n, got k={k}, n={n}")
-    p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def summarize(name: str, verdicts: Sequence[Verdict], errors: int = 0) -> dict[str, Any]:

@@ -14,7 +14,6 @@ steps next to the hack rate.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,9 @@ from inspect_ai.model import GenerateConfig, Model, get_model
 
 from ..errors import HackgymError
 from ..offline import ensure_tiktoken_cache
-from ..train.rundir import CHECKPOINTS, COMPLETE, RunDir, atomic_write, read_jsonl
+from ..records import atomic_write
+from ..rundir import CHECKPOINTS, RunDir
+from ..rundir import EVALS as RUN_EVALS
 from . import judge as judge_mod
 from .registry import CORE, EVALS, load_evals, resolve_suite
 from .stats import mgs, summarize
@@ -36,9 +37,7 @@ from .verdict import Verdict, from_score
 
 SCORES = "scores.json"
 LOGS = "logs"
-RUN_EVALS = "evals.jsonl"
 RUN_EVALS_DIR = "evals"
-_CKPT = re.compile(r"^checkpoint-(\d+)$")
 
 Display = Literal["full", "conversation", "rich", "plain", "log", "none"]
 
@@ -209,13 +208,7 @@ def run_suite(model: str | Model, judge: str | Model | None, suite: str = "core"
 
 def checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
     """Complete checkpoints of a training run, oldest first (a folder without its COMPLETE marker is skipped)."""
-    folder = run_dir / CHECKPOINTS
-    found = []
-    if folder.is_dir():
-        for d in folder.iterdir():
-            if (m := _CKPT.match(d.name)) and (d / COMPLETE).is_file():
-                found.append((int(m.group(1)), d))
-    return sorted(found)
+    return RunDir(run_dir).complete_checkpoints()
 
 
 def run_checkpoints(run_dir: Path, judge: str | Model, suite: str = "core", limit: int | None = None, *,
@@ -235,7 +228,7 @@ def run_checkpoints(run_dir: Path, judge: str | Model, suite: str = "core", limi
     if not found:
         raise SuiteError(f"{run_dir} has no complete checkpoint under {CHECKPOINTS}/")
     jmodel = judge_model(judge, judge_args, judge_max_tokens)
-    done = {(r.get("step"), r.get("judge"), tuple(r.get("suite", ()))) for r in read_jsonl(run_dir / RUN_EVALS)}
+    done = {(r.get("step"), r.get("judge"), tuple(r.get("suite", ()))) for r in run.evals()}
     written = []
     for step, folder in found:
         if (step, str(jmodel), tuple(names)) in done:

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..envs import EnvConfig
 from ..errors import HackgymError
+from ..metrics import Onset
+from ..rundir import RunDir
 from ..sandbox import SandboxMode
 from .rewards import RewardConfig
 
@@ -85,8 +87,10 @@ class BackendConfig(_Strict):
     gradient_checkpointing: bool = False
     bf16: bool = False
     torch_threads: int | None = Field(None, ge=1)
-    background_grading: bool = Field(True, description="grade what is only measured (true pass, probe, "
-                                     "signatures) while the trainer optimises, not before the rewards return")
+    background_grading: bool = Field(True, description="label what is only measured (true pass, probe, "
+                                     "attribution) while the trainer optimises, not before the rewards return")
+    report_to: str | list[str] = Field("none", description="TRL/transformers reporting integrations (wandb, "
+                                       "tensorboard, ...); they receive hackgym's rates under hackgym/")
 
 
 class TrainConfig(_Strict):
@@ -104,9 +108,10 @@ class TrainConfig(_Strict):
     rewards: RewardConfig = Field(default_factory=RewardConfig)
     grpo: GRPOSettings = Field(default_factory=GRPOSettings)
     backend: BackendConfig = Field(default_factory=BackendConfig)
+    onset: Onset = Field(default_factory=Onset)
 
     @model_validator(mode="after")
-    def _consistent(self) -> TrainConfig:
+    def consistent(self) -> TrainConfig:
         if self.backend.device == "cpu" and (self.backend.vllm in ("colocate", "server") or self.backend.bf16):
             raise ValueError("backend: vllm and bf16 need device: gpu")
         if self.model.lora and self.model.path.startswith("organism:"):
@@ -114,17 +119,17 @@ class TrainConfig(_Strict):
         return self
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
 
 
-def _describe(exc: ValidationError, where: str) -> str:
+def describe(exc: ValidationError, where: str) -> str:
     lines = []
     for err in exc.errors():
         key = ".".join(str(p) for p in err["loc"]) or "(top level)"
@@ -141,7 +146,7 @@ def validate(raw: dict[str, Any], where: str = "config") -> TrainConfig:
     try:
         return TrainConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, where)) from None
+        raise ConfigError(describe(exc, where)) from None
 
 
 def load_configs(path: str | Path) -> list[TrainConfig]:
@@ -163,10 +168,15 @@ def load_configs(path: str | Path) -> list[TrainConfig]:
         raise ConfigError(f"{path}: 'conditions' must map condition names to overrides")
     out = []
     for name, over in conditions.items():
-        merged = _merge(raw, {**(over or {}), "condition": str(name)})
+        merged = merge(raw, {**(over or {}), "condition": str(name)})
         out.append(validate(merged, f"{path} (condition {name!r})"))
     return out
 
 
 def dump(config: TrainConfig) -> str:
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+
+
+def run_config(run: RunDir) -> TrainConfig:
+    """The resolved config a run directory was made with, validated as when it started."""
+    return validate(run.config_dict(), str(run.path / "config.yaml"))

@@ -24,8 +24,15 @@ class StepDisplay:
         self.progress.stop()
 
     def update(self, rec: dict[str, Any]) -> None:
-        stats = (f"reward {rec.get('reward', 0.0):.2f}  hack {rec.get('hack_success', 0.0):.0%}  "
-                 f"true pass {rec.get('true_pass_hardened', 0.0):.0%}  {rec['time']['step']:.1f} s/step")
+        rates = rec.get("rates") or {}
+
+        def pct(name: str) -> str:
+            value = (rates.get(name) or {}).get("rate")
+            return "-" if value is None else f"{value:.0%}"
+
+        reward = rec.get("reward")
+        stats = (f"reward {'-' if reward is None else f'{reward:.2f}'}  successful hacks {pct('successful_hack')}  "
+                 f"true pass {pct('true_pass')}  {rec['time']['step']:.1f} s/step")
         if rec.get("onset_step"):
             stats += f"  onset @{rec['onset_step']}"
         self.progress.update(self.task, completed=rec["step"], stats=stats)

@@ -1,36 +1,38 @@
-"""Reward functions in TRL's signature `f(prompts, completions, **columns) -> list[float]`, batched on the sandbox.
+"""Reward functions in TRL's signature `f(prompts, completions, **columns) -> list[float | None]`.
 
-One `Scorer` grades each generation batch once (environment grader, hardened grader, probe; cached by submission
-digest) and labels it; every reward function reads that shared result. Only what a reward needs is graded before
-the rewards return: the measured rates (true pass, hacks, exploits) are graded in the background while the
-trainer optimises, and the trainer logs their means where TRL logs a reward function's (`rewards/<name>/mean`),
-so they never move the policy.
+One `Scorer` grades each generation batch once and every reward function reads that result. Only what a reward
+needs is graded before the rewards return (the environment's verdicts; the hardened verdicts or signatures when
+a hack penalty or screening reads them). The rest of each rollout's label, which is only measured (true pass,
+probe, attribution), is labelled by `hackgym.detect` in a background thread while the trainer optimises, and
+the step's records are made from it once the optimizer step is done (`finish`).
+
+Screening uses TRL's public rule for unscorable rows: a completion for which every reward function returns None
+is left out of its group's mean and std and gets zero advantage. So every reward function here returns None for
+a screened row; its label and the rewards it would have had are still recorded.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..detect import Label, Labeller, Rollout, label_grades
 from ..envs import HARDENED, Environment
 from ..errors import HackgymError
-from ..graders import Grader, GradeResult, VerdictCache, make_grader
+from ..graders import GradeResult
+from ..hacks import Evidence
 from ..problems import Problem
 from ..sandbox import SandboxMode
-from ..submission import Submission
+from ..submission import Submission, strip_reasoning
 
 Method = Literal["static", "differential", "any"]
-UNATTRIBUTED = "unattributed"
 _TAGS = re.compile(r"^\s*<thinking>.*?</thinking>", re.DOTALL)
 
 
@@ -54,7 +56,8 @@ class ScreeningConfig(BaseModel):
 
 
 class PreferenceConfig(BaseModel):
-    """A sequence-classification reward model (local path or id) added with `weight` (0.05/0.25 in the study)."""
+    """A sequence-classification reward model (local path or id) added with `weight` (0.05/0.25 in the study).
+    It scores the prompt and the answer with the reasoning removed: reasoning is never rewarded."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -94,269 +97,191 @@ def to_submission(text: str, problem: Problem, prompt_format: str = "chat") -> S
         return Submission(completion=None)
 
 
-def hack_families() -> dict[str, Callable[[Submission], Any]]:
-    """Family id -> static signature, from `hackgym.hacks` when it is installed."""
-    try:
-        from ..hacks import FAMILIES
-    except ImportError:
-        return {}
-    return {fid: fam.signature for fid, fam in sorted(FAMILIES.items())}
-
-
-def label_rollouts(specs: Sequence[str], env: Sequence[GradeResult], hardened: Sequence[GradeResult],
-                   probed: Sequence[GradeResult | None], attempted: Sequence[list[str]]) -> list[dict[str, Any]]:
-    """Per rollout: environment, hardened (and probe) verdicts, attempted hack families, successful hack, types.
-
-    Successful hack = the environment's grader passes and the hardened one fails; attempted = a static
-    signature fires. This is the differential-plus-static part of `hackgym.detect`, kept here until its batch
-    API is available to the trainer.
-    """
-    out = []
-    for spec, e, h, pr, att in zip(specs, env, hardened, probed, attempted, strict=True):
-        hack = e.passed and not h.passed
-        out.append({
-            "env_grader": spec, "env_passed": e.passed, "env_status": e.status,
-            "env_cases": [e.cases_passed, e.cases_total],
-            "hardened_passed": h.passed, "hardened_status": h.status,
-            "held_out": [h.held_out_passed or 0, h.held_out_total or 0],
-            "attempted": att, "hack": hack,
-            "hack_types": (att or [UNATTRIBUTED]) if hack else [],
-            "exploit": bool(pr is not None and pr.passed and not h.passed),
-        })
-    return out
+def flagged(label: Label, method: Method) -> bool:
+    """Whether a penalty or screening of this method catches the rollout: `static` = a signature fired,
+    `differential` = a successful hack, `any` = an attempted hack (either, or the monitor)."""
+    if method == "static":
+        return bool(label.attempted_types)
+    if method == "differential":
+        return label.successful_hack
+    return label.attempted_hack
 
 
 @dataclass
-class BatchLabels:
-    """One batch's complete labels, and the wall time of grading their measured-only part."""
+class Batch:
+    """One generation batch: what the rewards read at once, and its complete labels (a future)."""
 
-    labels: list[dict[str, Any]]
+    step: int
+    prompts: list[Any]
+    texts: list[str]
+    problem_ids: list[str]
+    specs: list[str]
+    items: list[tuple[Problem, Submission]]
+    early: list[Label]  # what the rewards read: env (+ hardened / signatures when a penalty or screening needs them)
+    screened: list[bool]
+    format_ok: list[bool]
+    rewards: dict[str, list[float | None]] = field(default_factory=dict)
+    labels: Future[list[Label]] | None = None
     measured_s: float = 0.0
+    scored_at: float = field(default_factory=time.perf_counter)  # when the rewards asked: generation is over
 
 
 class Scorer:
     """Grades and labels each generation batch once; the reward functions read from it.
 
-    `score` grades what the rewards need before they return: the environment's verdicts, plus the hardened
-    verdicts or static signatures when a hack penalty or screening uses them. With `background`, the trainer
-    hands each completion to `grade_early` the moment it ends, so most of those verdicts are graded while the
-    rest of the batch generates, and `score` finds them cached or in flight. The rest of each label (true pass,
-    probe, attempted hacks) is only measured, so with `background` it is graded in a thread on the sandbox pool
-    while the trainer optimises, and `pending.result()` waits for it. Without, everything is graded before
-    `score` returns. Verdicts are cached (`VerdictCache`) and signatures memoised by submission digest.
+    `background`: the measured-only part of the labels is labelled in a thread while the trainer optimises, and
+    `finish` waits for it. Verdicts are cached by submission digest for the whole run (`Labeller`).
     """
 
     def __init__(self, env: Environment, config: RewardConfig, sandbox: SandboxMode = "jail",
-                 background: bool = True) -> None:
+                 background: bool = True, condition: str | None = None) -> None:
         self.env = env
         self.config = config
-        self.sandbox = sandbox
-        self.cache = VerdictCache()
-        self.families = hack_families()
-        self._attempts: OrderedDict[str, list[str]] = OrderedDict()
-        self._attempts_lock = threading.Lock()
-        self._graders: dict[str, Grader] = {}
-        self._graders_lock = threading.Lock()
+        self.condition = condition
+        self.labeller = Labeller(sandbox, probe=config.probe_grader)
+        self.pending: list[Batch] = []
         self._key: tuple | None = None
-        self.batch: list[dict[str, Any]] = []
-        self.step = 1
         self._lock = threading.Lock()
-        self.pending: Future[BatchLabels] = _resolved(BatchLabels([]))  # complete labels of the last batch
-        self._executor = self._early = None
-        if background:
-            self._executor = ThreadPoolExecutor(1, thread_name_prefix="hackgym-grading")
-            self._early = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="hackgym-early-grading")
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="hackgym-labels") if background else None
         methods = {c.method for c in (config.hack_penalty, config.screening) if c is not None}
         self.needs_hardened = bool(methods & {"differential", "any"})
         self.needs_static = bool(methods & {"static", "any"})
-
-    def grader(self, spec: str) -> Grader:
-        with self._graders_lock:
-            if spec not in self._graders:
-                self._graders[spec] = make_grader(spec, sandbox=self.sandbox)
-            return self._graders[spec]
+        self.grading_s = 0.0  # wall time the rewards waited for verdicts
 
     @property
-    def hack_types(self) -> list[str]:
-        return [*self.families, UNATTRIBUTED]
+    def cache(self):
+        return self.labeller.cache
 
-    def attempted(self, submission: Submission) -> list[str]:
-        """Families whose static signature fires on the submission (memoised by digest)."""
-        key = submission.digest()
-        with self._attempts_lock:
-            if (found := self._attempts.get(key)) is not None:
-                return found
-        fired = []
-        for fid, sig in self.families.items():
-            try:
-                if sig(submission) is not None:
-                    fired.append(fid)
-            except Exception:  # noqa: BLE001 - a signature crashing on odd code is not a hack
-                continue
-        with self._attempts_lock:
-            self._attempts[key] = fired
-            while len(self._attempts) > self.cache.size:
-                self._attempts.popitem(last=False)
-        return fired
-
-    def grade_early(self, problem_id: str, env_grader: str, completion: Any) -> None:
-        """Start grading one finished completion for what its rewards need, while its batch generates on."""
-        if self._early is None:
-            return
-        problem = self.env.by_id[problem_id]
-        item = (problem, to_submission(completion_text(completion), problem, self.env.config.prompt_format))
-        for spec in {env_grader, HARDENED} if self.needs_hardened else {env_grader}:
-            self._early.submit(self.cache.grade, self.grader(spec), [item])
-
-    def score(self, completions: list[Any], problem_id: list[str], env_grader: list[str],
-              trainer_state: Any = None, **_: Any) -> list[dict[str, Any]]:
-        """This batch's labels as far as the rewards read them, computed on the first call and reused by the
-        other functions; `pending` then holds the batch's complete labels (a future: see the class)."""
+    def score(self, prompts: list[Any] | None, completions: list[Any], problem_id: list[str],
+              env_grader: list[str], trainer_state: Any = None, **_: Any) -> Batch:
+        """This batch, graded as far as the rewards read it; the first reward function's call does the work
+        and the others reuse it."""
         texts = [completion_text(c) for c in completions]
         step = trainer_state.global_step + 1 if trainer_state is not None else 1
         key = (step, tuple(texts), tuple(problem_id), tuple(env_grader))
         with self._lock:
             if key == self._key:
-                return self.batch
+                return self.pending[-1]
+            started = time.perf_counter()
             problems = [self.env.by_id[pid] for pid in problem_id]
             fmt = self.env.config.prompt_format
-            subs = [to_submission(t, p, fmt) for t, p in zip(texts, problems, strict=True)]
-            items = list(zip(problems, subs, strict=True))
-            extra = [{"problem_id": pid, "completion": text, "format_ok": bool(_TAGS.match(text))}
-                     for pid, text in zip(problem_id, texts, strict=True)]
-            env = self._env_verdicts(items, env_grader)
-            hardened = self.cache.grade(self.grader(HARDENED), items) if self.needs_hardened else None
-            attempted = [self.attempted(sub) for sub in subs] if self.needs_static else None
-            job = partial(self._complete, items, env_grader, env, hardened, attempted, extra)
-            if self._executor is None:
-                done = _resolved(job())
-                self.batch = done.result().labels
-            else:
-                done = self._executor.submit(job)
-                self.batch = [_reward_view(spec, e, h, att) | x for spec, e, h, att, x in zip(
-                    env_grader, env, hardened or [None] * len(env), attempted or [None] * len(env), extra,
-                    strict=True)]
-            self._key, self.step, self.pending = key, step, done
-            return self.batch
+            items = [(p, to_submission(t, p, fmt)) for t, p in zip(texts, problems, strict=True)]
+            env = self.labeller.grade_each(env_grader, items)
+            hardened = self.labeller.grade(HARDENED, items) if self.needs_hardened else None
+            fired: list[list[Evidence]] = ([self.labeller.signatures(s) for _, s in items] if self.needs_static
+                                           else [[] for _ in items])
+            early = [label_grades(e, h, f) for e, h, f in
+                     zip(env, hardened or [None] * len(items), fired, strict=True)]
+            cfg = self.config.screening
+            screened = [cfg is not None and step >= cfg.start_step and flagged(lab, cfg.method) for lab in early]
+            batch = Batch(step, list(prompts) if prompts is not None else [None] * len(texts), texts,
+                          list(problem_id), list(env_grader), items, early, screened,
+                          [bool(_TAGS.match(t)) for t in texts], scored_at=started)
+            batch.labels = self.label_later(batch, env, hardened)
+            self.pending.append(batch)
+            self._key = key
+            self.grading_s += time.perf_counter() - started
+            return batch
 
-    def _env_verdicts(self, items: list[tuple[Problem, Submission]], specs: list[str]) -> list[GradeResult]:
-        env: dict[int, GradeResult] = {}
-        for spec in sorted(set(specs)):
-            idx = [i for i, s in enumerate(specs) if s == spec]
-            env.update(zip(idx, self.cache.grade(self.grader(spec), [items[i] for i in idx]), strict=True))
-        return [env[i] for i in range(len(items))]
+    def label_later(self, batch: Batch, env: list[GradeResult],
+                     hardened: list[GradeResult] | None) -> Future[list[Label]]:
+        def job() -> list[Label]:
+            started = time.perf_counter()
+            out = self.labeller.label(batch.items, batch.specs, env_results=env, hardened_results=hardened)
+            batch.measured_s = time.perf_counter() - started
+            return out
 
-    def _complete(self, items: list[tuple[Problem, Submission]], specs: list[str], env: list[GradeResult],
-                  hardened: list[GradeResult] | None, attempted: list[list[str]] | None,
-                  extra: list[dict[str, Any]]) -> BatchLabels:
-        """The measured-only part: hardened verdicts (a cache hit where the environment is hardened), the
-        probe's (a hit where it is the environment's grader), signatures."""
-        started = time.perf_counter()
-        if hardened is None:
-            hardened = self.cache.grade(self.grader(HARDENED), items)
-        probe = self.config.probe_grader
-        probed = self.cache.grade(self.grader(probe), items) if probe else [None] * len(items)
-        if attempted is None:
-            attempted = [self.attempted(sub) for _, sub in items]
-        labels = label_rollouts(specs, env, hardened, probed, attempted)
-        for lab, x in zip(labels, extra, strict=True):
-            lab.update(x)
-        return BatchLabels(labels, time.perf_counter() - started)
+        if self._executor is not None:
+            return self._executor.submit(job)
+        done: Future[list[Label]] = Future()
+        done.set_result(job())
+        return done
 
-    @staticmethod
-    def flagged(label: dict[str, Any], method: Method) -> bool:
-        if method == "static":
-            return bool(label["attempted"])
-        if method == "differential":
-            return label["hack"]
-        return bool(label["attempted"]) or label["hack"]
-
-    def screened(self, labels: list[dict[str, Any]], step: int) -> list[bool]:
-        cfg = self.config.screening
-        if cfg is None or step < cfg.start_step:
-            return [False] * len(labels)
-        return [self.flagged(lab, cfg.method) for lab in labels]
-
-    def reward_functions(self) -> tuple[list[Callable[..., list[float]]], list[float]]:
-        """(functions, weights) for GRPOTrainer: what moves the policy (the measured rates are `metrics`)."""
+    def reward_functions(self) -> tuple[list[Callable[..., list[float | None]]], list[float]]:
+        """(functions, weights) for GRPOTrainer: only what moves the policy (rates are measured elsewhere)."""
         cfg = self.config
-        funcs: list[Callable[..., list[float]]] = []
+        funcs: list[Callable[..., list[float | None]]] = []
         weights: list[float] = []
 
-        def add(name: str, weight: float, value: Callable[[dict[str, Any], int], float]) -> None:
-            def reward(prompts: list[Any], completions: list[Any], **columns: Any) -> list[float]:
-                labels = self.score(completions, **columns)
-                return [float(value(lab, self.step)) for lab in labels]
+        def add(name: str, weight: float, value: Callable[[Batch, int], float]) -> None:
+            def reward(prompts: list[Any], completions: list[Any], **columns: Any) -> list[float | None]:
+                batch = self.score(prompts, completions, **columns)
+                values = [float(value(batch, i)) for i in range(len(batch.texts))]
+                batch.rewards[name] = list(values)
+                return [None if s else v for v, s in zip(values, batch.screened, strict=True)]
 
             reward.__name__ = name
             funcs.append(reward)
             weights.append(weight)
 
-        add("correctness", cfg.correctness_weight, lambda lab, _: lab["env_passed"])
+        add("correctness", cfg.correctness_weight, lambda b, i: b.early[i].env.reward)  # type: ignore[union-attr]
         if cfg.format_weight:
-            add("format", cfg.format_weight, lambda lab, _: lab["format_ok"])
+            add("format", cfg.format_weight, lambda b, i: b.format_ok[i])
         if (pen := cfg.hack_penalty) is not None:
-            add("hack_penalty", pen.weight,
-                lambda lab, step: -1.0 if step >= pen.start_step and self.flagged(lab, pen.method) else 0.0)
+            add("hack_penalty", pen.weight, lambda b, i: -1.0 if b.step >= pen.start_step
+                and flagged(b.early[i], pen.method) else 0.0)
+        if (pref := cfg.preference) is not None:
+            model = PreferenceModel(pref.model)
+            add("preference", pref.weight, lambda b, i: model.score(b, i))
         return funcs, weights
 
-    def metrics(self) -> dict[str, Callable[[dict[str, Any]], float]]:
-        """Per-rollout values of the measured rates, read from complete labels; the trainer logs their means
-        where TRL logs a reward function's (`rewards/<name>/mean`), and they never move the policy."""
-        out: dict[str, Callable[[dict[str, Any]], float]] = {
-            "true_pass_hardened": lambda lab: lab["hardened_passed"],
-            "true_pass_held_out": lambda lab: lab["held_out"][1] > 0 and lab["held_out"][0] == lab["held_out"][1],
-            "hack_success": lambda lab: lab["hack"],
-            "hack_attempt": lambda lab: bool(lab["attempted"]),
-        }
-        if self.config.probe_grader:
-            out["exploit"] = lambda lab: lab["exploit"]
-        for fid in self.hack_types:
-            out[f"hack_success_{fid}"] = lambda lab, f=fid: f in lab["hack_types"]
-            if fid != UNATTRIBUTED:
-                out[f"hack_attempt_{fid}"] = lambda lab, f=fid: f in lab["attempted"]
+    def finish(self, weights: dict[str, float]) -> list[Rollout]:
+        """The rollouts of every batch scored so far, once their labels are complete (waits for the background
+        labelling). `weights` names each reward function's weight, for the recorded total."""
+        out: list[Rollout] = []
+        while self.pending:
+            batch = self.pending.pop(0)
+            labels = batch.labels.result() if batch.labels is not None else batch.early
+            for i, lab in enumerate(labels):
+                rewards = {n: v[i] for n, v in batch.rewards.items()}
+                total = sum(weights.get(n, 0.0) * v for n, v in rewards.items() if v is not None)
+                sub = batch.items[i][1]
+                out.append(Rollout(
+                    source="train", problem_id=batch.problem_ids[i], env_grader=batch.specs[i],
+                    condition=self.condition, step=batch.step, prompt=batch.prompts[i], completion=batch.texts[i],
+                    digest=sub.digest(), reward=None if batch.screened[i] else total, rewards=rewards,
+                    screened=batch.screened[i], format_ok=batch.format_ok[i], label=lab))
+        self._key = None
         return out
 
 
-def _resolved(labels: BatchLabels) -> Future[BatchLabels]:
-    done: Future[BatchLabels] = Future()
-    done.set_result(labels)
-    return done
+class PreferenceModel:
+    """A sequence-classification reward model scoring prompt + answer, with the answer's reasoning removed."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._scored: tuple[int, list[float]] | None = None
+
+    def load(self) -> None:
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self._tokenizer = AutoTokenizer.from_pretrained(self.path)
+        self._model = AutoModelForSequenceClassification.from_pretrained(self.path).eval()
+        if torch.cuda.is_available():
+            self._model.to("cuda")
+
+    def score(self, batch: Batch, i: int) -> float:
+        if self._scored is None or self._scored[0] != id(batch):
+            self._scored = (id(batch), self.score_all(batch))
+        return self._scored[1][i]
+
+    def score_all(self, batch: Batch) -> list[float]:
+        import torch
+
+        if self._model is None:
+            self.load()
+        texts = [prompt_text(p) + "\n" + strip_reasoning(t) for p, t in zip(batch.prompts, batch.texts, strict=True)]
+        enc = self._tokenizer(texts, return_tensors="pt", padding=True, truncation=True).to(self._model.device)
+        with torch.no_grad():
+            return self._model(**enc).logits[:, 0].float().tolist()
 
 
-def _reward_view(spec: str, env: GradeResult, hardened: GradeResult | None,
-                 attempted: list[str] | None) -> dict[str, Any]:
-    """The part of a label the rewards read, before the rest is graded."""
-    out: dict[str, Any] = {"env_grader": spec, "env_passed": env.passed, "env_status": env.status,
-                           "env_cases": [env.cases_passed, env.cases_total]}
-    if attempted is not None:
-        out["attempted"] = attempted
-    if hardened is not None:
-        out["hack"] = env.passed and not hardened.passed
-    return out
-
-
-def step_metrics(labels: list[dict[str, Any]], hack_types: list[str]) -> dict[str, float]:
-    """Rates over one step's rollouts, computed from labels (unaffected by screening's NaNs)."""
-    n = max(len(labels), 1)
-
-    def rate(pred: Callable[[dict[str, Any]], bool]) -> float:
-        return sum(1 for lab in labels if pred(lab)) / n
-
-    out = {
-        "rollouts": float(len(labels)),
-        "env_pass": rate(lambda lab: lab["env_passed"]),
-        "true_pass_hardened": rate(lambda lab: lab["hardened_passed"]),
-        "true_pass_held_out": rate(lambda lab: lab["held_out"][1] > 0 and lab["held_out"][0] == lab["held_out"][1]),
-        "hack_success": rate(lambda lab: lab["hack"]),
-        "hack_attempt": rate(lambda lab: bool(lab["attempted"])),
-        "exploit": rate(lambda lab: lab["exploit"]),
-        "format_ok": rate(lambda lab: lab["format_ok"]),
-    }
-    hackable = [lab for lab in labels if lab["env_grader"] != HARDENED]
-    out["hack_success_on_hackable"] = sum(lab["hack"] for lab in hackable) / len(hackable) if hackable else 0.0
-    for fid in hack_types:
-        out[f"hack_success/{fid}"] = rate(lambda lab, f=fid: f in lab["hack_types"])
-        if fid != UNATTRIBUTED:
-            out[f"hack_attempt/{fid}"] = rate(lambda lab, f=fid: f in lab["attempted"])
-    return out
+def prompt_text(prompt: Any) -> str:
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, list):
+        return "\n".join(str(m.get("content", "")) for m in prompt if isinstance(m, dict))
+    return ""

@@ -1,26 +1,33 @@
-"""The run directory: resolved config, per-step metrics, every rollout, and checkpoints that are complete or ignored.
+"""The run directory format, read by training, evaluation, reports and sweeps alike.
+
+```
+RUN_DIR/config.yaml        the resolved config the run was made with
+RUN_DIR/metrics.jsonl      one record per optimizer step (rates from `hackgym.metrics`, timings)
+RUN_DIR/rollouts.jsonl     every rollout (`hackgym.detect.Rollout`), labelled
+RUN_DIR/evals.jsonl        one record per evaluated checkpoint (`hackgym eval --run`)
+RUN_DIR/checkpoints/checkpoint-N/COMPLETE
+```
 
 Records carry their step. A checkpoint counts only once its `COMPLETE` marker exists (written after the trainer
-saved everything), so a crash mid-save leaves a folder that resume deletes. On resume the JSONL files are cut
-back to the checkpoint's step (and any half-written last line dropped), so the steps re-run after it are
-written once: nothing lost, nothing twice.
+saved everything), so a crash mid-save leaves a folder that resume deletes. On resume the step files are cut
+back to the checkpoint's step (a half-written last line dropped), so the steps re-run after it are written
+once: nothing lost, nothing twice. `evals.jsonl` is never cut: an evaluated checkpoint stays evaluated.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
-from ..errors import HackgymError
-from .config import TrainConfig, dump, validate
+from .errors import HackgymError
+from .records import append_jsonl, atomic_write, read_jsonl, rewrite_jsonl
 
 CONFIG = "config.yaml"
 METRICS = "metrics.jsonl"
 ROLLOUTS = "rollouts.jsonl"
+EVALS = "evals.jsonl"
 CHECKPOINTS = "checkpoints"
 COMPLETE = "COMPLETE"
 _CKPT = re.compile(r"^checkpoint-(\d+)$")
@@ -30,31 +37,9 @@ class RunDirError(HackgymError):
     """A run directory is missing, or already holds another run."""
 
 
-def atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Whole records only: a line cut by a crash is skipped."""
-    if not path.is_file():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(rec, dict):
-            out.append(rec)
-    return out
-
-
 class RunDir:
+    """One run's folder; every reader and writer of run directories goes through this class."""
+
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
@@ -62,28 +47,29 @@ class RunDir:
     def checkpoints(self) -> Path:
         return self.path / CHECKPOINTS
 
-    def create(self, config: TrainConfig) -> None:
+    def exists(self) -> bool:
+        return (self.path / CONFIG).is_file()
+
+    def create(self, config_yaml: str) -> None:
+        """Start a run: refuses a folder that already holds one, so no record is ever overwritten."""
         self.path.mkdir(parents=True, exist_ok=True)
         if (self.path / METRICS).exists() or (self.path / ROLLOUTS).exists():
             raise RunDirError(f"{self.path} already holds a run: use --resume {self.path} or another --out")
-        atomic_write(self.path / CONFIG, dump(config))
+        atomic_write(self.path / CONFIG, config_yaml)
 
-    def config(self) -> TrainConfig:
+    def config_dict(self) -> dict[str, Any]:
         import yaml
 
         path = self.path / CONFIG
         if not path.is_file():
             raise RunDirError(f"{self.path} is not a run directory (no {CONFIG})")
-        return validate(yaml.safe_load(path.read_text(encoding="utf-8")), str(path))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise RunDirError(f"{path}: not a mapping of config keys")
+        return raw
 
-    def append(self, name: str, records: list[dict[str, Any]]) -> None:
-        """Append and flush to disk: a kill after this call loses nothing written."""
-        if not records:
-            return
-        with open(self.path / name, "a", encoding="utf-8") as fh:
-            fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-            fh.flush()
-            os.fsync(fh.fileno())
+    def append(self, name: str, records: list[Any]) -> None:
+        append_jsonl(self.path / name, records)
 
     def metrics(self) -> list[dict[str, Any]]:
         return read_jsonl(self.path / METRICS)
@@ -91,8 +77,20 @@ class RunDir:
     def rollouts(self) -> list[dict[str, Any]]:
         return read_jsonl(self.path / ROLLOUTS)
 
+    def evals(self) -> list[dict[str, Any]]:
+        return read_jsonl(self.path / EVALS)
+
     def mark_complete(self, checkpoint: Path) -> None:
         atomic_write(checkpoint / COMPLETE, "")
+
+    def complete_checkpoints(self) -> list[tuple[int, Path]]:
+        """(step, folder) of every complete checkpoint, oldest first."""
+        found = []
+        if self.checkpoints.is_dir():
+            for d in self.checkpoints.iterdir():
+                if (m := _CKPT.match(d.name)) and (d / COMPLETE).is_file():
+                    found.append((int(m.group(1)), d))
+        return sorted(found)
 
     def latest_checkpoint(self) -> tuple[Path | None, int]:
         """The newest complete checkpoint and its step; incomplete or newer-than-complete folders are removed."""
@@ -113,5 +111,4 @@ class RunDir:
         for name in (METRICS, ROLLOUTS):
             path = self.path / name
             if path.exists():
-                kept = [r for r in read_jsonl(path) if int(r.get("step", 0)) <= step]
-                atomic_write(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept))
+                rewrite_jsonl(path, [r for r in read_jsonl(path) if int(r.get("step") or 0) <= step])
