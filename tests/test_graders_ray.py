@@ -6,9 +6,9 @@ import importlib.util
 
 import pytest
 
+from hackgym.graders.ray import BatchGrader, GradingActor, grade_on_actors
 from hackgym.problems import load_problems
 from hackgym.sandbox import launch
-from hackgym.sandbox.ray import BatchGrader, GradingActor, grade_on_actors
 
 MODE = "jail" if launch.jail_problem() is None else "process"  # process mode only grades harmless code below
 

@@ -1,11 +1,11 @@
-"""Scale-out: the pool behind one batch call, `BatchGrader.grade(batch)`, that a Ray actor wraps.
+"""Scale-out: grading behind one batch call, `BatchGrader.grade(batch)`, that a Ray actor wraps.
 
 One actor per node owns that node's pool (a slot per core), so a cluster grades on every node; batches and
 results are plain dicts, so they cross process and machine boundaries without pickling model code's objects.
 Ray is optional (`pip install 'hackgym[ray]'`); `BatchGrader` works without it, e.g. behind any RPC.
 
     import ray
-    from hackgym.sandbox.ray import GradingActor, grade_on_actors
+    from hackgym.graders.ray import GradingActor, grade_on_actors
     actors = [GradingActor.options(num_cpus=4).remote(workers=4) for _ in range(n_nodes)]
     results = grade_on_actors(actors, batch)   # input order kept across actors
 """
@@ -17,7 +17,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import HackgymError
-from .pool import Pool, SandboxConfig, SandboxMode
+from ..problems import Problem, load_problems
+from ..sandbox import Pool, SandboxConfig, SandboxMode
+from ..submission import Submission
+from ._registry import make_grader
+from .base import Grader, GradeResult
 
 
 class BatchGrader:
@@ -32,26 +36,19 @@ class BatchGrader:
         self.default_spec = grader
         config = SandboxConfig(mode=sandbox, **({"workers": workers} if workers else {}))
         self.pool = Pool(config)
-        self._graders: dict[str, Any] = {}
+        self._graders: dict[str, Grader] = {}
 
-    def _grader(self, spec: str):
+    def _grader(self, spec: str) -> Grader:
         if spec not in self._graders:
-            from ..graders import make_grader
-
             self._graders[spec] = make_grader(spec, pool=self.pool)
         return self._graders[spec]
 
     @staticmethod
     @functools.lru_cache(maxsize=8)
-    def _problem_set(name: str) -> dict:
-        from ..problems import load_problems
-
+    def _problem_set(name: str) -> dict[str, Problem]:
         return {p.id: p for p in load_problems(name)}
 
-    def _parse(self, item: dict):
-        from ..problems import Problem
-        from ..submission import Submission
-
+    def _parse(self, item: dict) -> tuple[Problem, Submission]:
         if "problem" in item:
             problem = Problem.model_validate(item["problem"])
         else:
@@ -64,8 +61,6 @@ class BatchGrader:
 
     def grade(self, batch: list[dict]) -> list[dict]:
         """Grade a batch; results (dicts) in input order. Items sharing a grader spec run as one batch."""
-        from ..graders import GradeResult
-
         results: list[dict | None] = [None] * len(batch)
         groups: dict[str, list[tuple[int, Any, Any]]] = {}
         for i, item in enumerate(batch):
