@@ -5,6 +5,10 @@ exact builtin types (never pickle). The trusted side runs the problem's own asse
 so its comparisons and tolerances are the original test's. Every case, held-out ones included, is graded; a
 missing, late or malformed answer fails its case. Nothing the solution does in its process (exiting, patching
 pytest, writing files, printing) can reach the verdict, because the verdict is not computed there.
+
+A multi-file submission loads as under every other grader: the submission's folder comes first on the solution
+process's import path, so `solution.py` imports its sibling modules and packages. They are model code and run
+only in that jailed process, like `solution.py` itself; the trusted side imports nothing of the submission.
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ class _Candidate:
         self.sessions += 1
         if not self.slot.alive:
             self.slot.start()
-        job = {"files": self.files, "entry_point": self.entry_point}
+        # the submission's folder first on the solution process's import path, as every grader loads it
+        job = {"files": self.files, "entry_point": self.entry_point, "sys_path": ["{workdir}"]}
         self._cm = self.slot.serve(job, self.grader.limits)
         self.session = self._cm.__enter__()
         if self.session.load_error:

@@ -287,9 +287,22 @@ def _apply_limits(lim: dict) -> None:
     _limit(resource.RLIMIT_CORE, 0)
 
 
+def _use_submission_folder(job: dict) -> None:
+    """Put the job's `sys_path` (the submission's folder) first on the import path, as a script's folder is.
+
+    Every Python job that loads a submission does this, so `solution.py` finds its sibling modules and
+    packages the same way under every grader. Only this job child's path changes: the zygote's own does not,
+    and nothing runs at start-up (no `site`, so a submitted `sitecustomize.py` is an ordinary module). A
+    module the interpreter had imported before the job (json, os, pytest...) stays the one `import` finds.
+    """
+    for path in reversed(job.get("sys_path", [])):
+        sys.path.insert(0, path)
+
+
 def _child_serve(job: dict, req_fd: int, res_fd: int) -> None:
     import importlib.util
 
+    _use_submission_folder(job)
     try:
         spec = importlib.util.spec_from_file_location("solution", os.path.join(job["workdir"], "solution.py"))
         if spec is None or spec.loader is None:
@@ -330,8 +343,7 @@ def _child_pytest(job: dict, res_fd: int) -> None:
                 self.reports.append({"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome})
 
     recorder = Recorder()
-    for path in reversed(job.get("sys_path", [])):
-        sys.path.insert(0, path)
+    _use_submission_folder(job)
     code = pytest.main(job["pytest_args"], plugins=[recorder])
     with contextlib.suppress(OSError, ValueError):
         write_frame(res_fd, {"op": "report", "exit": int(code), "reports": recorder.reports})
@@ -505,6 +517,8 @@ class Zygote:
 
         job = dict(job)
         job["workdir"] = jobdir
+        if job.get("mode") == "serve":
+            job.setdefault("sys_path", ["{workdir}"])  # the solution's folder, as for `python solution.py`
         job["cwd"] = fill(job.get("cwd", "{workdir}"))
         for key in ("pytest_args", "sys_path", "argv"):
             if key in job:
