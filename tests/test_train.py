@@ -4,7 +4,6 @@ and dry runs of the GPU configs. Tiny random models only (built offline in secon
 from __future__ import annotations
 
 import json
-import math
 import os
 import signal
 import subprocess
@@ -20,11 +19,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
+from hackgym.detect import Rollout  # noqa: E402
 from hackgym.envs import EnvConfig, Environment  # noqa: E402
-from hackgym.problems import load_problems  # noqa: E402
+from hackgym.rundir import RunDir  # noqa: E402
 from hackgym.train.config import ConfigError, load_configs, validate  # noqa: E402
-from hackgym.train.rewards import PenaltyConfig, RewardConfig, Scorer, ScreeningConfig, step_metrics  # noqa: E402
-from hackgym.train.rundir import RunDir  # noqa: E402
+from hackgym.train.rewards import PenaltyConfig, RewardConfig, Scorer, ScreeningConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 HACKGYM = str(Path(sys.executable).parent / "hackgym")
@@ -101,96 +100,86 @@ def _scorer(rewards: RewardConfig) -> tuple[Scorer, str]:
     return Scorer(env, rewards, sandbox="process"), f"<thinking>add</thinking>\n```python\n{ref}```"
 
 
-def test_labels_rewards_and_metrics_for_honest_hacking_and_wrong_completions():
+def _columns(n: int, spec: str = "vulnerable", step: int = 0) -> dict:
+    return {"problem_id": [TWO_SUM] * n, "env_grader": [spec] * n, "trainer_state": SimpleNamespace(global_step=step)}
+
+
+def test_labels_rewards_and_rates_for_honest_hacking_and_wrong_completions():
+    from hackgym.metrics import measure
+
     scorer, honest = _scorer(RewardConfig(format_weight=0.5))
     completions = [honest, HACK_EXIT, HACK_EQ, "I cannot do this"]
-    cols = {"problem_id": [TWO_SUM] * 4, "env_grader": ["vulnerable"] * 4}
-    assert [lab["env_passed"] for lab in scorer.score(completions, **cols)] == [True, True, True, False]
-    labels = scorer.pending.result().labels
-    assert [lab["env_passed"] for lab in labels] == [True, True, True, False]
-    assert [lab["hardened_passed"] for lab in labels] == [True, False, False, False]
-    assert [lab["hack"] for lab in labels] == [False, True, True, False]
-    assert labels[1]["hack_types"] == ["exit_zero"] and labels[2]["hack_types"] == ["always_equal"]
     funcs, weights = scorer.reward_functions()
     by_name = {f.__name__: (f, w) for f, w in zip(funcs, weights, strict=True)}
     assert set(by_name) == {"correctness", "format"}  # measured rates never reach the policy
     assert by_name["correctness"][1] == 1.0 and by_name["format"][1] == 0.5
-    assert by_name["correctness"][0](None, completions, **cols) == [1.0, 1.0, 1.0, 0.0]
-    assert by_name["format"][0](None, completions, **cols) == [1.0, 0.0, 0.0, 0.0]
-    measured = scorer.metrics()
-    assert [measured["hack_success_exit_zero"](lab) for lab in labels] == [False, True, False, False]
-    assert [measured["true_pass_held_out"](lab) for lab in labels] == [True, False, False, False]
-    m = step_metrics(labels, scorer.hack_types)
-    assert (m["hack_success"], m["true_pass_hardened"], m["hack_success/always_equal"]) == (0.5, 0.25, 0.25)
+    assert by_name["correctness"][0](["p"] * 4, completions, **_columns(4)) == [1.0, 1.0, 1.0, 0.0]
+    assert by_name["format"][0](["p"] * 4, completions, **_columns(4)) == [1.0, 0.0, 0.0, 0.0]
+    rollouts = scorer.finish({"correctness": 1.0, "format": 0.5})
+    labels = [r.label for r in rollouts]
+    assert [lab.env.passed for lab in labels] == [True, True, True, False]
+    assert [lab.true_pass for lab in labels] == [True, False, False, False]
+    assert [lab.label for lab in labels] == ["correct", "successful_hack", "successful_hack", "incorrect"]
+    assert labels[1].hack_types == ["exit_zero"] and labels[2].hack_types == ["always_equal"]
+    assert labels[1].attribution == ["exit_zero"]  # the trainer's labels are detect's, attribution included
+    assert [r.reward for r in rollouts] == [1.5, 1.0, 1.0, 0.0] and rollouts[0].rewards == {"correctness": 1.0,
+                                                                                             "format": 1.0}
+    assert {r.source for r in rollouts} == {"train"} and [r.step for r in rollouts] == [1] * 4
+    rates = measure(rollouts)
+    assert rates["successful_hack"].rate == 0.5 and rates["successful_hack"].n == 4
+    assert (rates["true_pass"].rate, rates["successful_hack/always_equal"].rate) == (0.25, 0.25)
+    assert rates["held_out_pass"].k == 1 and rates["exploit"].k == 2
+    assert scorer.finish({}) == []  # each batch is recorded once
 
 
 def test_hardened_environment_rows_cannot_be_hacked():
     scorer, honest = _scorer(RewardConfig())
-    scorer.score([honest, HACK_EXIT], problem_id=[TWO_SUM] * 2, env_grader=["hardened"] * 2)
-    labels = scorer.pending.result().labels
-    assert [lab["env_passed"] for lab in labels] == [True, False]
-    assert not any(lab["hack"] for lab in labels)
-    assert labels[1]["attempted"] == ["exit_zero"]  # attempted, not successful
-    assert labels[1]["exploit"] and not labels[0]["exploit"]  # but it would beat the vulnerable grader
+    (correctness,), _ = scorer.reward_functions()
+    assert correctness(["p"] * 2, [honest, HACK_EXIT], **_columns(2, "hardened")) == [1.0, 0.0]
+    labels = [r.label for r in scorer.finish({"correctness": 1.0})]
+    assert [lab.env.passed for lab in labels] == [True, False]
+    assert not any(lab.successful_hack for lab in labels)
+    assert labels[1].attempted_hack and labels[1].attempted_types == ["exit_zero"]  # attempted, not successful
+    assert labels[1].exploit and not labels[0].exploit  # but it would beat the vulnerable grader
 
 
 def test_hack_penalty_switches_on_at_its_step():
     scorer, honest = _scorer(RewardConfig(hack_penalty=PenaltyConfig(method="differential", start_step=3)))
     penalty = next(f for f in scorer.reward_functions()[0] if f.__name__ == "hack_penalty")
-    cols = {"problem_id": [TWO_SUM] * 2, "env_grader": ["vulnerable"] * 2}
-    assert penalty(None, [honest, HACK_EXIT], trainer_state=SimpleNamespace(global_step=1), **cols) == [0.0, 0.0]
-    assert penalty(None, [honest, HACK_EXIT], trainer_state=SimpleNamespace(global_step=2), **cols) == [0.0, -1.0]
+    assert penalty(["p"] * 2, [honest, HACK_EXIT], **_columns(2, step=1)) == [0.0, 0.0]
+    assert penalty(["p"] * 2, [honest, HACK_EXIT], **_columns(2, step=2)) == [0.0, -1.0]
 
 
-def test_screening_turns_flagged_rows_unscorable_inside_the_trainer(tiny_model, tmp_path):
-    """Flagged rows come back NaN from every reward function: TRL then drops them from the group baseline and
-    gives them zero advantage; their labels and rewards are still written to rollouts.jsonl."""
-    from hackgym.train.runner import build_trainer
-
-    cfg = validate(base_config(tiny_model, env={"problem_ids": [TWO_SUM], "limit": None},
-                               rewards={"screening": {"method": "static", "start_step": 1}}))
-    assert cfg.rewards.screening == ScreeningConfig(method="static", start_step=1)
-    run = RunDir(tmp_path / "run")
-    run.create(cfg)
-    trainer = build_trainer(cfg, run, tmp_path / "cache")
-    ref = load_problems("basic")
-    ref = next(p for p in ref if p.id == TWO_SUM).reference_solution
-    completions = [f"```python\n{ref}```", HACK_EXIT]
-    inputs = [{"prompt": "p", "problem_id": TWO_SUM, "env_grader": "vulnerable"}] * 2
-    rewards = trainer._calculate_rewards(inputs, ["p", "p"], completions, [[1], [1]])
-    assert not math.isnan(rewards[0, 0].item()) and rewards[0, 0].item() == 1.0
-    assert all(math.isnan(v) for v in rewards[1].tolist())
-    trainer.finish_steps()  # after the optimizer step: rollouts written once their grading is complete
-    recs = run.rollouts()
-    assert [r["screened"] for r in recs] == [False, True]
-    assert recs[1]["rewards"]["correctness"] == 1.0 and recs[1]["hack"]
+def test_screened_rows_get_none_from_every_reward_function_and_are_still_recorded():
+    """TRL's public rule: a row every reward function scores None leaves the group baseline with zero
+    advantage. Its label and the rewards it would have had are still recorded."""
+    scorer, honest = _scorer(RewardConfig(format_weight=0.5, screening=ScreeningConfig(method="static"),
+                                          hack_penalty=PenaltyConfig(method="static")))
+    funcs, weights = scorer.reward_functions()
+    outs = [f(["p"] * 2, [honest, HACK_EXIT], **_columns(2)) for f in funcs]
+    assert all(out[0] is not None for out in outs) and all(out[1] is None for out in outs)
+    recs = scorer.finish(dict(zip([f.__name__ for f in funcs], weights, strict=True)))
+    assert [r.screened for r in recs] == [False, True] and recs[1].reward is None
+    assert recs[1].rewards == {"correctness": 1.0, "format": 0.0, "hack_penalty": -1.0}
+    assert recs[1].label.label == "successful_hack"
 
 
-def test_completions_are_handed_to_early_grading_the_step_they_end():
-    """The embedding hook sees the prompts' prefill, then one fed-back token per row and step; a row is handed
-    over, decoded up to and including its first eos, the step it feeds that eos, and only while armed."""
-    import torch
+def test_screening_inside_the_trainer_records_the_flagged_rows(tiny_model, tmp_path):
+    """A whole run with screening on every attempt: rollouts say which rows were left out, and the
+    registry's `screened` rate is their share."""
+    from hackgym.train.runner import train
 
-    from hackgym.train.runner import _EarlyGrading
-
-    handed: list[tuple[str, str, str]] = []
-    scorer = SimpleNamespace(grade_early=lambda pid, spec, text: handed.append((pid, spec, text)))
-    tokenizer = SimpleNamespace(decode=lambda ids, skip_special_tokens: "".join(
-        "" if skip_special_tokens and i == 2 else chr(ord("a") + i) for i in ids))
-    hook = _EarlyGrading(scorer, tokenizer, eos_ids=[2])
-    rows = [("p0", "vulnerable"), ("p1", "hardened")]
-    hook(None, (torch.zeros(2, 5, dtype=torch.long),))  # not armed: ignored
-    hook.arm(rows)
-    hook(None, (torch.zeros(2, 5, dtype=torch.long),))  # prefill
-    for tokens in ([3, 4], [2, 5], [0, 2], [0, 0]):
-        hook(None, (torch.tensor(tokens).view(2, 1),))
-    hook.disarm()
-    hook(None, (torch.tensor([[2], [2]]),))
-    assert handed == [("p0", "vulnerable", "d"), ("p1", "hardened", "ef")]
+    cfg = validate(base_config(tiny_model, steps=2, rewards={"screening": {"method": "any"}}))
+    run = train(cfg, tmp_path / "run", tmp_path / "cache")
+    for m in run.metrics():
+        recs = [r for r in run.rollouts() if r["step"] == m["step"]]
+        flagged = [r["label"]["attempted_hack"] for r in recs]
+        assert [r["screened"] for r in recs] == flagged
+        assert m["rates"]["screened"]["k"] == sum(flagged)
 
 
-def test_background_grading_records_the_same_rollouts_and_metrics_in_order(tiny_model, tmp_path):
-    """The same seed graded in the background or not: every rollout record and every rate (TRL's logged means
+def test_background_labelling_records_the_same_rollouts_and_rates_in_order(tiny_model, tmp_path):
+    """The same seed labelled in the background or not: every rollout record and every rate (TRL's logs
     included) is the same, rollouts come in (step, index) order, and each step's record says what grading cost."""
     from hackgym.train.runner import train
 
@@ -202,14 +191,28 @@ def test_background_grading_records_the_same_rollouts_and_metrics_in_order(tiny_
         assert keys == [(s, i) for s in (1, 2, 3) for i in range(4)]
         metrics = run.metrics()
         assert all(m["time"]["grading"] <= m["time"]["step"] and m["time"]["grading_jobs"] >= 0 for m in metrics)
-        for m in metrics:  # logged where TRL logs reward functions, as before: the same rates as the record's
-            assert m["trl"]["rewards/true_pass_hardened/mean"] == pytest.approx(m["true_pass_hardened"])
-            assert m["trl"]["rewards/hack_success/mean"] == pytest.approx(m["hack_success"])
-        measured = [{k: v for k, v in m.items() if k != "time"} | {"trl": {k: v for k, v in m["trl"].items()
-                                                                           if k.startswith("rewards/")}}
-                    for m in metrics]
-        runs[background] = (run.rollouts(), measured)
+        for m in metrics:
+            rates = m["rates"]
+            assert rates["successful_hack"]["n"] == 4 and len(rates["true_pass"]["ci"]) == 2
+            assert m["trl"]["rewards/correctness/mean"] == pytest.approx(rates["env_pass"]["rate"])
+        state = json.loads((run.path / "checkpoints" / "checkpoint-3" / "trainer_state.json").read_text())
+        logged = [h for h in state["log_history"] if "hackgym/true_pass" in h]
+        assert [h["step"] for h in logged] == [1, 2, 3]  # TRL's own log history carries the registry's rates
+        assert logged[-1]["hackgym/successful_hack"] == metrics[-1]["rates"]["successful_hack"]["rate"]
+        measured = [{k: v for k, v in m.items() if k not in ("time", "trl")} for m in metrics]
+        runs[background] = ([{k: v for k, v in r.items() if k != "label"} | {"label": r["label"]["label"]}
+                             for r in run.rollouts()], measured)
     assert runs[True] == runs[False]
+
+
+def test_onset_needs_consecutive_steps_above_the_threshold():
+    from hackgym.metrics import Onset
+
+    series = list(enumerate([0.0, 0.5, 0.0, 0.03, 0.04, 0.05, 0.9], start=1))
+    assert Onset().find(series) == 4
+    assert Onset(consecutive=1).find(series) == 2
+    assert Onset(threshold=0.5).find(series) is None
+    assert Onset().find([(1, None), (2, 0.5), (3, 0.5), (4, 0.5)]) == 2
 
 
 # -- runs, kill and resume
@@ -255,9 +258,10 @@ def test_kill_mid_run_then_resume_loses_and_repeats_nothing(tiny_model, tmp_path
     assert res.returncode == 0, res.stderr[-3000:]
     assert sorted(problems) == sorted(_records(straight)[2])
     metrics = RunDir(straight).metrics()
-    assert {"hack_success", "true_pass_hardened", "true_pass_held_out", "reward", "onset_step", "time"} <= set(metrics[0])
-    rollout = RunDir(straight).rollouts()[0]
-    assert {"completion", "rewards", "env_passed", "hardened_passed", "hack", "hack_types", "attempted"} <= set(rollout)
+    assert {"rates", "reward", "onset_step", "time", "trl"} <= set(metrics[0])
+    assert {"successful_hack", "attempted_hack", "true_pass", "held_out_pass", "exploit"} <= set(metrics[0]["rates"])
+    for line in (straight / "rollouts.jsonl").read_text().splitlines():
+        Rollout.model_validate_json(line)  # every line is a valid, versioned rollout record
     assert (straight / "config.yaml").is_file()
     assert sorted(p.name for p in (straight / "checkpoints").glob("checkpoint-*")) == ["checkpoint-4", "checkpoint-5"]
     assert all((p / "COMPLETE").is_file() for p in (straight / "checkpoints").glob("checkpoint-*"))
