@@ -81,8 +81,8 @@ def test_organism_checkpoint_end_to_end_with_a_local_judge(tmp_path, organism, m
     shutil.copytree(organism, checkpoint)
     (checkpoint / "COMPLETE").write_text("")
     shutil.copytree(organism, run / "checkpoints" / "checkpoint-20")  # no COMPLETE marker: not evaluated
-    (run / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "hack_success": h, "true_pass_hardened": 0.1})
-                                               + "\n" for s, h in [(10, 0.0), (20, 0.5)]))
+    (run / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "rates": {"successful_hack": {
+        "k": k, "n": 32, "rate": k / 32, "ci": [0.0, 1.0]}}}) + "\n" for s, k in [(10, 0), (20, 16)]))
     cache = tmp_path / "judge-cache"
     args = ["--run", str(run), "--judge", f"hf/{organism}", "--suite", "all", "--limit", "1",
             "-T", "betley.samples_per_question=1", "-T", "goals.samples=1", "-T", "code_sabotage.eval_rows=2",
