@@ -1,24 +1,24 @@
-"""Time per GRPO step, split into generation, grading and optimisation: TRL's GRPOTrainer (hackgym's trainer)
-against the organism's minimal GRPO loop, on the same model, prompts, batch shape and grader.
+"""Time per GRPO step through `hackgym train` (TRL's GRPOTrainer), split into generation, grading and
+optimisation, for each way of grading, on the same model, prompts, batch shape, grader and seed.
 
     .venv/bin/python benchmarks/train_step.py [--steps 8] [--grader vulnerable] [--model organism|tiny]
 
-`organism` builds (or reuses) the CPU organism; `tiny` uses a random tiny Llama (no build, but its completions
-are noise). The first step of each run is a warm-up and is not counted. Each loop runs once per grading mode,
-in this one process, on the same seed:
+`organism` builds (or reuses) the CPU organism with configs/demo-cpu.yaml's prompts; `tiny` uses a random tiny
+Llama (no build, but its completions are noise). The first step of each run is a warm-up and is not counted.
+Modes, each a full run in this one process:
 
-- `baseline`: every verdict (the environment's, hardened, probe) graded before the update, pytest run on every
-  distinct submission: how grading worked before;
+- `baseline`: every verdict (the environment's, hardened, the probe, attribution) graded and labelled before the
+  rewards return, pytest run on every distinct submission;
 - `parse_first`: the same, but a lone solution.py that does not parse is failed without pytest (same verdict);
-- `background`: the default of both loops. Each completion's reward verdict starts grading the moment it ends,
-  while the rest of the batch generates, and the measured-only verdicts (hardened, probe, signatures) are
-  graded in a background thread while the loop optimises (the minimal loop: and generates the next step).
+- `background`: the default. The rewards' verdicts are graded when the rewards are asked for; the rest of each
+  label (hardened, probe, attribution), which is only measured, is labelled in a background thread while TRL
+  optimises.
 
-`grading_share` is the time grading blocks the step: the rewards' verdicts not yet in when generation ends, and
-any wait for the rest. Reported apart, because in `background` they overlap the rest of the step: `measured_s`,
-the wall time of the measured-only part, and `jobs_s`, the sandbox time of all of the step's fresh verdicts
+`grading_share` is the time grading blocks the step: the rewards' verdicts, and any wait for the rest at the
+end of the step. Reported apart, because in `background` they overlap the rest of the step: `measured_s`, the
+wall time of the measured-only labelling, and `jobs_s`, the sandbox time of all of the step's fresh verdicts
 (about the CPU time grading took, wherever it ran). `same_metrics` checks that every mode recorded the same
-rewards and rates at every step. Grading should stay under 10% of a step.
+rewards and rates at every step.
 """
 
 from __future__ import annotations
@@ -36,16 +36,16 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("generation", "grading", "optimisation")
 EXTRA = ("measured", "jobs")
 MODES = ("baseline", "parse_first", "background")
-TRL_RATES = ("reward", "env_pass", "true_pass_hardened", "hack_success", "exploit")
-MINIMAL_RATES = ("reward", "hack_rate", "pass_rate", "exploit_rate")
+RATES = ("env_pass", "true_pass", "successful_hack", "exploit")
 
 
 @contextmanager
 def grading_mode(mode: str) -> Iterator[bool]:
-    """Set the vulnerable grader's parse-first path for `mode`; yields whether to grade in the background."""
+    """Set the vulnerable grader's parse-first path for `mode`; yields whether to label in the background."""
     from hackgym.graders import VulnerableGrader
 
     VulnerableGrader.parse_first = mode != "baseline"
@@ -55,8 +55,8 @@ def grading_mode(mode: str) -> Iterator[bool]:
         VulnerableGrader.parse_first = True
 
 
-def _summary(name: str, mode: str, rows: list[dict[str, float]]) -> dict[str, float | str]:
-    out: dict[str, float | str] = {"loop": name, "mode": mode, "steps": len(rows)}
+def _summary(mode: str, rows: list[dict[str, float]]) -> dict[str, float | str]:
+    out: dict[str, float | str] = {"mode": mode, "steps": len(rows)}
     total = statistics.mean(r["step"] for r in rows)
     out["step_s"] = round(total, 3)
     for part in PARTS:
@@ -68,8 +68,8 @@ def _summary(name: str, mode: str, rows: list[dict[str, float]]) -> dict[str, fl
     return out
 
 
-def trl_steps(model_dir: Path, problem_ids: list[str], args: argparse.Namespace,
-              mode: str) -> tuple[list[dict[str, float]], list[list[float]]]:
+def run_steps(model_dir: Path, problem_ids: list[str], args: argparse.Namespace,
+              mode: str) -> tuple[list[dict[str, float]], list[list[float | None]]]:
     from hackgym.train.config import validate
     from hackgym.train.runner import train
 
@@ -89,21 +89,8 @@ def trl_steps(model_dir: Path, problem_ids: list[str], args: argparse.Namespace,
     rows = [{"step": m["time"]["step"], **{p: m["time"][p] for p in PARTS},
              "measured": m["time"]["measured_grading"], "jobs": m["time"]["grading_jobs"]}
             for m in metrics]
-    return rows[1:], [[m[k] for k in TRL_RATES] for m in metrics]
-
-
-def minimal_steps(model_dir: Path, args: argparse.Namespace,
-                  mode: str) -> tuple[list[dict[str, float]], list[list[float]]]:
-    from hackgym.organism.grpo import GRPOConfig, GRPOLoop
-
-    with grading_mode(mode) as background:
-        loop = GRPOLoop(model_dir, GRPOConfig(grader=args.grader, steps=args.steps + 1, sandbox=args.sandbox,
-                                              threads=args.torch_threads, background_grading=background))
-        history = loop.run()
-    rows = [{"step": m["step_s"], "generation": m["generate_s"], "grading": m["grade_s"],
-             "optimisation": m["optimise_s"], "measured": m["measured_grade_s"], "jobs": m["grade_jobs_s"]}
-            for m in history]
-    return rows[1:], [[m.get(k) for k in MINIMAL_RATES] for m in history]
+    rates = [[m["reward"], *(m["rates"][k]["rate"] for k in RATES)] for m in metrics]
+    return rows[1:], rates
 
 
 def main() -> None:
@@ -113,7 +100,6 @@ def main() -> None:
     ap.add_argument("--model", choices=["organism", "tiny"], default="organism")
     ap.add_argument("--sandbox", choices=["jail", "process"], default="jail")
     ap.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, from {', '.join(MODES)}")
-    ap.add_argument("--loops", default="trl,minimal", help="comma-separated: trl, minimal (the organism only)")
     ap.add_argument("--torch-threads", type=int, default=1, help="as configs/demo-cpu.yaml")
     ap.add_argument("--out", type=Path, help="also write the results as JSON here")
     args = ap.parse_args()
@@ -121,42 +107,35 @@ def main() -> None:
     if unknown := set(modes) - set(MODES):
         ap.error(f"unknown modes {sorted(unknown)}: use {', '.join(MODES)}")
 
-    from transformers import AutoTokenizer
+    from hackgym.train.config import load_configs
 
-    from hackgym.organism.grpo import prompt_set
-
+    demo = load_configs(ROOT / "configs" / "demo-cpu.yaml")[0]
     if args.model == "organism":
-        from hackgym.organism.build import DEFAULT_CACHE, build_organism
+        from hackgym.train.model import organism_dir
 
-        model_dir = Path(build_organism(DEFAULT_CACHE))
+        model_dir = organism_dir(demo.model, Path(".cache"))
     else:
         from hackgym.train.tiny import build_tiny_model
 
         model_dir = build_tiny_model("llama", Path(".cache") / "bench-tiny-llama")
-    held, solvable = prompt_set(AutoTokenizer.from_pretrained(model_dir), 10, 10, 48)
-    loops = {"trl": lambda mode: trl_steps(model_dir, [p.id for p in held + solvable], args, mode)}
-    if args.model == "organism":
-        loops["minimal"] = lambda mode: minimal_steps(model_dir, args, mode)
-    results = []
-    for name, run in loops.items():
-        if name not in args.loops.split(","):
-            continue
-        rates = []
-        for mode in modes:
-            started = time.perf_counter()
-            rows, per_step = run(mode)
-            summary = _summary(name, mode, rows)
-            summary["run_s"] = round(time.perf_counter() - started, 1)
-            results.append(summary)
-            rates.append(per_step)
-            print(json.dumps(summary), flush=True)
-        first, last = results[-len(modes)], results[-1]
-        print(json.dumps({
-            "loop": name, "compare": f"{last['mode']}/{first['mode']}",
-            "step_ratio": round(last["step_s"] / first["step_s"], 3),
-            "grading_ratio": round(last["grading_s"] / first["grading_s"], 3) if first["grading_s"] else None,
-            "same_metrics": all(r == rates[0] for r in rates),
-        }), flush=True)
+    problem_ids = list(demo.env.problem_ids or [])
+    results, rates = [], []
+    for mode in modes:
+        started = time.perf_counter()
+        rows, per_step = run_steps(model_dir, problem_ids, args, mode)
+        summary = _summary(mode, rows)
+        summary["run_s"] = round(time.perf_counter() - started, 1)
+        results.append(summary)
+        rates.append(per_step)
+        print(json.dumps(summary), flush=True)
+    first, last = results[0], results[-1]
+    print(json.dumps({
+        "compare": f"{last['mode']}/{first['mode']}",
+        "step_ratio": round(float(last["step_s"]) / float(first["step_s"]), 3),
+        "grading_ratio": (round(float(last["grading_s"]) / float(first["grading_s"]), 3)
+                          if first["grading_s"] else None),
+        "same_metrics": all(r == rates[0] for r in rates),
+    }), flush=True)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2) + "\n")
 

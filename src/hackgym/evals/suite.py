@@ -25,9 +25,11 @@ from inspect_ai import score as inspect_score
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, write_eval_log
 from inspect_ai.model import GenerateConfig, Model, get_model
 
+from ..detect import Rollout, label_grades
 from ..errors import HackgymError
+from ..hacks import Evidence
 from ..offline import ensure_tiktoken_cache
-from ..records import atomic_write
+from ..records import atomic_write, rewrite_jsonl
 from ..rundir import CHECKPOINTS, RunDir
 from ..rundir import EVALS as RUN_EVALS
 from . import judge as judge_mod
@@ -36,6 +38,7 @@ from .stats import mgs, summarize
 from .verdict import Verdict, from_score
 
 SCORES = "scores.json"
+HACK_ROLLOUTS = "rollouts.jsonl"  # the samples whose answers carried hack attempts, as rollout records
 LOGS = "logs"
 RUN_EVALS_DIR = "evals"
 
@@ -152,6 +155,31 @@ def latest_logs(out: Path, names: list[str] | None = None) -> dict[str, Path]:
     return {name: found[name][1] for name in order if name in found}
 
 
+def hack_rollouts(logs: Mapping[str, EvalLog]) -> list[Rollout]:
+    """Every sample whose answer carried a hack attempt, as a rollout record with the one labelling's verdict:
+    no grader saw it, so it is an attempt of the families the eval's hack check found (never misalignment)."""
+    out = []
+    for name, log in logs.items():
+        for sample in log.samples or []:
+            verdict = next((v for v in map(_verdict_or_none, (sample.scores or {}).values()) if v), None)
+            if verdict is None or not verdict.hack_attempt:
+                continue
+            evidence = [Evidence(family=f, file="answer", reason=f"{name}: the eval's hack check")
+                        for f in verdict.hack_attempt]
+            out.append(Rollout(source="eval", id=str(sample.id), problem_id=f"eval:{name}/{sample.id}",
+                               env_grader="none", prompt=sample.input if isinstance(sample.input, str) else None,
+                               completion=sample.output.completion if sample.output else None,
+                               label=label_grades(None, None, evidence), extra={"eval": name, "epoch": sample.epoch}))
+    return out
+
+
+def _verdict_or_none(score: Any) -> Verdict | None:
+    try:
+        return from_score(score)
+    except (ValueError, TypeError):
+        return None
+
+
 def aggregate(logs: Mapping[str, EvalLog], judge: str) -> dict[str, Any]:
     """Step 3: scores.json's content from scored logs."""
     evals: dict[str, Any] = {}
@@ -184,6 +212,7 @@ def rescore(out: Path, judge: str | Model, *, suite: str | None = None, judge_ar
     model = judge_model(judge, judge_args, judge_max_tokens)
     logs = {name: score_log(path, model, cache, display) for name, path in paths.items()}
     scores = aggregate(logs, str(model))
+    rewrite_jsonl(out / HACK_ROLLOUTS, hack_rollouts(logs))
     atomic_write(out / SCORES, json.dumps(scores, indent=2) + "\n")
     return scores
 
