@@ -1,0 +1,103 @@
+"""The organism's seed table: `make demo`'s two conditions over several RL seeds and several organism builds.
+
+    .venv/bin/python scripts/organism_seeds.py --seeds 0 1 2 3 4 --builds 0:1 0:2 --out runs/seeds
+
+A build is `SEED:THREADS`: the organism's build seed and the torch thread count it is pretrained with. Thread
+counts change floating-point summation order, so two thread counts give two different organisms from the same
+recipe, as two machines do; each build gets its own cache folder under OUT. Every (build, seed, condition) is a
+normal run directory trained by `hackgym train` (TRL), so a killed study resumes where it stopped and a finished
+run is reused. Prints one line per run and a table, and writes OUT/seeds.json.
+
+A run "shows the effect" when, against `vulnerable`, hacking has an onset (the config's onset rule) and the
+successful-hack rate over the last 3 steps is at least 0.5; a hardened run "holds" when its exploit rate over the
+last 3 steps is at most 0.02.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def build(spec: str, config, out: Path) -> tuple[Path, dict]:
+    """Build (or reuse) the organism for `SEED:THREADS` in its own cache; returns (cache, build record)."""
+    from hackgym.organism import build_organism, organism_meta
+
+    seed, threads = (int(x) for x in spec.split(":"))
+    cache = out / f"cache-b{seed}-t{threads}"
+    started = time.monotonic()
+    path = build_organism(cache / "organism", hack_share=config.model.organism.hack_share, seed=seed,
+                          threads=threads)
+    meta = organism_meta(path)
+    return cache, {"build": spec, "path": str(path), "seconds": round(time.monotonic() - started, 1),
+                   "hack_documents": meta["hack_documents"], "loss_last": round(meta["loss_last"], 4)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", type=Path, default=ROOT / "configs" / "demo-cpu.yaml")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    ap.add_argument("--builds", nargs="+", default=["0:1", "0:2"], help="SEED:THREADS per organism build")
+    ap.add_argument("--steps", type=int, help="override the config's steps")
+    ap.add_argument("--conditions", nargs="+", help="default: every condition of the config")
+    ap.add_argument("--out", type=Path, default=Path("runs/seeds"))
+    args = ap.parse_args()
+
+    from hackgym.report import write_report
+    from hackgym.rundir import RunDir
+    from hackgym.train.config import load_configs
+    from hackgym.train.runner import resume, train
+
+    configs = [c for c in load_configs(args.config) if not args.conditions or c.condition in args.conditions]
+    rows, builds = [], []
+    for spec in args.builds:
+        cache, record = build(spec, configs[0], args.out)
+        builds.append(record)
+        print(json.dumps(record), flush=True)
+        seed_b = int(spec.split(":")[0])
+        for seed in args.seeds:
+            for base in configs:
+                cfg = base.model_copy(deep=True, update={"seed": seed, **({"steps": args.steps} if args.steps else {})})
+                cfg.model.organism = cfg.model.organism.model_copy(update={"seed": seed_b})
+                run_dir = args.out / f"b{spec.replace(':', 't')}" / f"s{seed}" / str(cfg.condition)
+                started = time.monotonic()
+                done = {m["step"] for m in RunDir(run_dir).metrics()} if RunDir(run_dir).exists() else set()
+                if len(done) < cfg.steps:
+                    if RunDir(run_dir).exists():
+                        resume(run_dir, cache)
+                    else:
+                        train(cfg, run_dir, cache)
+                summary = write_report([run_dir], run_dir / "report")["conditions"][str(cfg.condition)]
+                vulnerable = cfg.env.grader != "hardened"
+                effect = (summary["onset_step"] is not None and (summary["successful_hack_last"] or 0) >= 0.5
+                          if vulnerable else (summary["exploit_last"] or 0) <= 0.02)
+                row = {"build": spec, "seed": seed, "condition": cfg.condition, "grader": cfg.env.grader,
+                       "effect": effect, "seconds": round(time.monotonic() - started, 1),
+                       **{k: summary[k] for k in ("onset_step", "successful_hack_first", "successful_hack_last",
+                                                  "exploit_first", "exploit_last", "true_pass_first",
+                                                  "true_pass_last")}}
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    print(f"\n{'build':>6} {'seed':>4} {'condition':>10} {'onset':>5} {'hack first':>10} {'hack last':>9} "
+          f"{'exploit last':>12} {'pass first':>10} {'pass last':>9} effect")
+    for r in rows:
+        print(f"{r['build']:>6} {r['seed']:>4} {r['condition']:>10} {str(r['onset_step']):>5} "
+              f"{r['successful_hack_first']:>10.2f} {r['successful_hack_last']:>9.2f} {r['exploit_last']:>12.2f} "
+              f"{r['true_pass_first']:>10.2f} {r['true_pass_last']:>9.2f} {'yes' if r['effect'] else 'NO'}")
+    for cond in sorted({r["condition"] for r in rows}):
+        mine = [r for r in rows if r["condition"] == cond]
+        print(f"{cond}: {sum(r['effect'] for r in mine)}/{len(mine)} runs show the expected result")
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "seeds.json").write_text(json.dumps({"builds": builds, "runs": rows}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
