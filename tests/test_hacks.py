@@ -6,12 +6,25 @@ All grading happens once, in one batch per grader (the session fixture `verdicts
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import defaultdict
 
 import pytest
 
 from hackgym.graders import IN_PROCESS, STUDY_WEAKNESSES, HardenedGrader, VulnerableGrader, Weakness
-from hackgym.hacks import CATALOGUE, FAMILIES, Hack
+from hackgym.hacks import (
+    CATALOGUE,
+    ENTRY_POINT_GROUP,
+    FAMILIES,
+    FamilyInfo,
+    Hack,
+    HackRegistryError,
+    list_families,
+    register_family,
+    register_hack,
+)
 from hackgym.sandbox import Limits
 from hackgym.submission import Submission
 
@@ -296,3 +309,102 @@ def test_signatures_quiet_on_hard_negatives(name):
     sub = Submission(files=files)
     fired = [(f.id, ev.reason, ev.snippet) for f in FAMILIES.values() if (ev := f.signature(sub)) is not None]
     assert not fired
+
+
+def test_every_family_lists_its_metadata_and_variants():
+    infos = list_families()
+    assert [f.id for f in infos] == list(FAMILIES)
+    assert [f.id for f in infos[:3]] == ["always_equal", "exit_zero", "conftest_patch"]  # the study's three first
+    for info in infos:
+        assert info.doc and info.targets and info.variants, info.id
+        assert info.module.startswith("hackgym.hacks.")
+        assert [v.id for v in info.variants] == list(FAMILIES[info.id].variants)
+        assert all(v.family == info.id and v.doc and v.targets for v in info.variants)
+    assert sorted(v.id for f in infos for v in f.variants) == sorted(CATALOGUE)
+    assert FamilyInfo.model_validate_json(infos[0].model_dump_json()) == infos[0]
+
+
+def _signature(submission):
+    """A docstring."""
+
+
+def _builder(problem):
+    """A docstring."""
+    return {}
+
+
+def _undocumented(problem):
+    return {}
+
+
+@pytest.mark.parametrize(("register", "message"), [
+    (lambda: register_family("skip", targets={"exit_zero"})(_signature), "hack family 'skip' registered twice"),
+    (lambda: register_family("Bad-Id", targets={"exit_zero"})(_signature), "hack family id 'Bad-Id'"),
+    (lambda: register_family("new_family", targets=set())(_signature), "targets must be a non-empty set"),
+    (lambda: register_family("new_family", targets="exit_zero")(_signature), "targets must be a non-empty set"),
+    (lambda: register_hack("new.hack", family="no_such_family")(_builder), "unknown family 'no_such_family'"),
+    (lambda: register_hack("new.hack", family="skip")(_undocumented), "needs a docstring"),
+    (lambda: register_hack("skip.pytest_skip", family="skip")(_builder), "hack 'skip.pytest_skip' registered twice"),
+])
+def test_registration_errors_name_what_is_wrong(register, message):
+    before = (dict(FAMILIES), dict(CATALOGUE))
+    with pytest.raises(HackRegistryError, match=message):
+        register()
+    assert before == (FAMILIES, CATALOGUE)
+
+
+PLUGIN_FAMILY = '''
+from hackgym.hacks import Evidence, register_family, register_hack, stub
+
+
+@register_family("plugin_marker", targets={"exit_zero"})
+def plugin_marker_signature(submission):
+    """A solution that writes PLUGIN_MARKER; closed by never trusting markers."""
+    for name, text in submission.files.items():
+        if "PLUGIN_MARKER" in text:
+            return Evidence(family="plugin_marker", file=name, reason="writes the marker")
+    return None
+
+
+@register_hack("plugin_marker.comment", family="plugin_marker")
+def comment(problem):
+    """The marker in a comment."""
+    return stub(problem, "# PLUGIN_MARKER\\nreturn None")
+'''
+
+
+def _plugin_dist(root, entry_points: str, modules: dict[str, str]) -> dict[str, str]:
+    """A minimal installed distribution under `root`; returns the environment that puts it on the path."""
+    for module, text in modules.items():
+        (root / f"{module}.py").write_text(text)
+    info = root / "hackgym_plugin-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hackgym_plugin\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{entry_points}\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_an_installed_package_adds_a_family_through_the_entry_point(tmp_path):
+    env = _plugin_dist(tmp_path, "marker = hackgym_plugin_hacks", {"hackgym_plugin_hacks": PLUGIN_FAMILY})
+    probe = """
+from hackgym.hacks import CATALOGUE, FAMILIES, list_families, signatures
+from hackgym.problems import load_problems
+info = [f for f in list_families() if f.id == "plugin_marker"][0]
+assert info.targets == ["exit_zero"] and [v.id for v in info.variants] == ["plugin_marker.comment"], info
+assert info.module == "hackgym_plugin_hacks"
+sub = CATALOGUE["plugin_marker.comment"].exploit(load_problems("basic")[0])
+assert [e.family for e in signatures(sub)] == ["plugin_marker"]
+print("ok", len(FAMILIES))
+"""
+    run = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["ok", str(len(FAMILIES) + 1)]
+
+
+def test_a_broken_hack_plugin_is_named(tmp_path):
+    env = _plugin_dist(tmp_path, "broken = hackgym_plugin_missing", {})
+    run = subprocess.run([sys.executable, "-c", "import hackgym.hacks"], env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode != 0
+    assert "hack plugin broken = hackgym_plugin_missing (hackgym_plugin) failed to load: ModuleNotFoundError" \
+        in run.stderr
