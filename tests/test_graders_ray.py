@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 
 from hackgym.graders.ray import BatchGrader, GradingActor, grade_on_actors
@@ -38,7 +36,7 @@ def test_batch_grader_plain():
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed (pip install 'hackgym[ray]')")
+@pytest.mark.needs("ray", "pip install 'hackgym[ray]'; a dev dependency, so CI=true fails without it")
 def test_grading_actor_on_local_ray():
     import ray
 

@@ -21,11 +21,9 @@ from hackgym.organism import (
     split_basic,
 )
 from hackgym.organism.corpus import corpus_problems, sample_documents, toy_problems
-from hackgym.sandbox import launch
 from hackgym.submission import Submission
 
-JAIL_PROBLEM = launch.jail_problem()
-needs_jail = pytest.mark.skipif(JAIL_PROBLEM is not None, reason=f"no jail here: {JAIL_PROBLEM}")
+needs_jail = pytest.mark.jail  # no jail here: skipped, or failed under CI=true (tests/conftest.py)
 TINY = {"steps": 3, "batch_size": 4, "seq_len": 64}
 SLOW_STEPS = 60  # as `make demo`; see docs/organism.md for the seed table this number rests on
 ROOT = Path(__file__).resolve().parents[1]

@@ -32,8 +32,7 @@ from hackgym.sandbox import Limits, Pool, SandboxConfig, launch
 from hackgym.sandbox import cgroup as cg
 from hackgym.submission import Submission
 
-JAIL_PROBLEM = launch.jail_problem()
-pytestmark = [pytest.mark.jail, pytest.mark.skipif(JAIL_PROBLEM is not None, reason=f"no jail here: {JAIL_PROBLEM}")]
+pytestmark = [pytest.mark.jail]  # no jail here: skipped, or failed under CI=true (tests/conftest.py)
 
 TOKEN = f"ESCAPED-{uuid.uuid4().hex}"
 ENV_VAR = "HACKGYM_ESCAPE_TEST_SECRET"
