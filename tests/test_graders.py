@@ -223,3 +223,8 @@ def test_a_multi_file_submission_gets_one_verdict_from_every_grader(jail_pool, h
         verdicts[spec] = {name: r.passed for name, r in zip(subs, results, strict=True)}
     want = {"honest_module": True, "honest_package": True, "wrong_module": False}
     assert {spec: v for spec, v in verdicts.items() if v != want} == {}
+    # the folder is importable, not a start-up hook: a submitted sitecustomize.py does not run before the command
+    startup = Submission(files={"solution.py": "x = 1\n", "sitecustomize.py": "import os\nos._exit(0)\n",
+                                "usercustomize.py": "import os\nos._exit(0)\n"})
+    refuse = make_grader("cmd:{python} -c 'import sys; sys.exit(3)'", pool=jail_pool).grade(problem, startup)
+    assert refuse.status == "failed" and "exit status 3" in refuse.detail

@@ -38,6 +38,9 @@ class CommandGrader:
 
     Placeholders: {workdir} (the submission's files), {testdir} (a read-only copy of --grader-files),
     {python} (the sandbox's Python). The command sees nothing of the host beyond what the sandbox shows.
+    It runs in {workdir}, so `{python} -m ...` and `{python} -c ...` import solution.py and its sibling modules
+    and packages as every other grader does; a script elsewhere puts {workdir} on its own path. The folder is
+    not put on PYTHONPATH: a submitted sitecustomize.py never runs at the command's start-up.
     Extra fields passed to the command: the environment variables HACKGYM_PROBLEM_ID and HACKGYM_ENTRY_POINT.
     """
 
