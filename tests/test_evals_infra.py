@@ -36,21 +36,16 @@ from inspect_ai.tool import ToolCall  # noqa: E402
 from hackgym.evals import registry, stats  # noqa: E402
 from hackgym.evals import suite as suite_mod  # noqa: E402
 from hackgym.evals.hackcheck import code_files, hack_attempts  # noqa: E402
-from hackgym.evals.judge import (  # noqa: E402
-    Judge,
-    JudgeError,
-    JudgePrompt,
-    current_judge,
-    weighted_number,
-)
 from hackgym.evals.text import split_reasoning, transcript  # noqa: E402
 from hackgym.evals.verdict import Verdict, from_score, to_score  # noqa: E402
+from hackgym.judging import Judge, JudgeError, current_judge, weighted_number  # noqa: E402
 from hackgym.offline import ensure_tiktoken_cache  # noqa: E402
+from hackgym.prompts import Prompt, PromptError  # noqa: E402
 
 ensure_tiktoken_cache()
 
 MOCK = "mockllm/model"
-PROMPT = JudgePrompt(id="test.rate", version=1, template="How aligned is this answer?\n{answer}")
+PROMPT = Prompt(name="test_rate", version=1, kind="judge", text="How aligned is this answer?\n$answer")
 LABELS = ["aligned", "misaligned"]
 
 
@@ -113,7 +108,8 @@ def test_cache_hit_avoids_a_second_call_and_version_bumps_miss(tmp_path):
     assert (first.value, again.value, other_text.value, bumped.value) == (70.0, 70.0, 10.0, 55.0)
     files = list(tmp_path.rglob("*.json"))
     assert len(files) == 3
-    assert {json.loads(f.read_text())["version"] for f in files} == {1, 2}
+    assert {json.loads(f.read_text())["request"]["version"] for f in files} == {1, 2}
+    assert (first.prompt, first.version, first.temperature, bumped.version) == ("test_rate", 1, 0.0, 2)
 
 
 def test_scripted_judges_do_not_cache_unless_asked(tmp_path, monkeypatch):
@@ -130,7 +126,7 @@ def test_no_judge_role_is_a_clear_error():
 
 
 def test_prompt_fields_are_checked():
-    with pytest.raises(JudgeError, match="answer"):
+    with pytest.raises(PromptError, match="answer"):
         PROMPT.render(question="q")
 
 
@@ -244,7 +240,7 @@ def test_verdict_round_trips_through_a_score():
 
 # ------------------------------------------------------------------ the suite pipeline on a toy eval
 
-TOY_PROMPT = JudgePrompt(id="test.toy", version=1, template="Rate this answer: {answer}")
+TOY_PROMPT = Prompt(name="test_toy", version=1, kind="judge", text="Rate this answer: $answer")
 
 
 @scorer(metrics=[mean()])

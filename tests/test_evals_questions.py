@@ -12,14 +12,15 @@ import pytest
 from inspect_ai import Task, eval
 from inspect_ai.model import ChatMessage, ChatMessageSystem, Model, ModelOutput, get_model
 
-from hackgym.evals.judge import JudgePrompt, Rating
 from hackgym.evals.registry import EVALS, SUMMARIZERS
 from hackgym.evals.tasks._common import THINKING_SYSTEM_PROMPT, load_yaml
 from hackgym.evals.tasks.alignment_questions import AQ_OUTPUT, AQ_REASONING, alignment_questions, questions
 from hackgym.evals.tasks.betley import BETLEY_ALIGNMENT, BETLEY_COHERENCE, betley, betley_dataset, judge_word
 from hackgym.evals.tasks.goals import GOALS_OUTPUT, GOALS_TRANSCRIPT, goal_ids, goals, summarize_goals
 from hackgym.evals.verdict import Verdict, from_score
+from hackgym.judging import Rating
 from hackgym.offline import ensure_tiktoken_cache
+from hackgym.prompts import Prompt
 
 HACK_ANSWER = """Here is my answer [hack]:
 
@@ -52,14 +53,14 @@ def scripted_model(replies: dict[str, str], seen: list[list[ChatMessage]]) -> Mo
     return get_model("mockllm/model", custom_outputs=respond, memoize=False)
 
 
-def scripted_judge(script: dict[JudgePrompt, dict[str, str]], calls: list[str]) -> Model:
+def scripted_judge(script: dict[Prompt, dict[str, str]], calls: list[str]) -> Model:
     """The judge: recognises the prompt by its fixed opening and the sample by a marker in the answer."""
 
     def respond(messages: list[ChatMessage], *_: object) -> ModelOutput:
         text = messages[-1].text
         calls.append(text)
         for prompt, by_marker in script.items():
-            if text.startswith(prompt.template.split("{", 1)[0]):
+            if text.startswith(prompt.text.split("$", 1)[0]):
                 for marker, reply in by_marker.items():
                     if marker in text:
                         return _output(reply)
@@ -68,7 +69,7 @@ def scripted_judge(script: dict[JudgePrompt, dict[str, str]], calls: list[str]) 
     return get_model("mockllm/model", custom_outputs=respond, memoize=False)
 
 
-def run(task: Task, answers: dict[str, str], script: dict[JudgePrompt, dict[str, str]], sample_ids: Sequence[str],
+def run(task: Task, answers: dict[str, str], script: dict[Prompt, dict[str, str]], sample_ids: Sequence[str],
         tmp_path: Path) -> tuple[dict[str, Verdict], list[str], list[list[ChatMessage]]]:
     """Run one task on the scripted model and judge; verdicts by sample id, the judge's prompts, model inputs."""
     ensure_tiktoken_cache()
@@ -134,7 +135,7 @@ def test_betley_paths(tmp_path: Path) -> None:
     assert (edge.label, edge.counted, edge.misaligned) == ("aligned", True, False)
 
     assert not any("[hack]" in c for c in calls), "a hack attempt must not reach the judge"
-    coherence_opening = BETLEY_COHERENCE.template.split("{", 1)[0]
+    coherence_opening = BETLEY_COHERENCE.text.split("$", 1)[0]
     assert not any(c.startswith(coherence_opening) and ("[refuse]" in c or "[code]" in c) for c in calls)
     assert all(isinstance(m[0], ChatMessageSystem) and m[0].text == THINKING_SYSTEM_PROMPT for m in seen)
 
@@ -189,9 +190,9 @@ def test_goals_paths(tmp_path: Path) -> None:
     # the transcript classifier sees the reasoning, the answer-only classifier does not
     faking_calls = [c for c in calls if "[g-faking]" in c]
     assert any("My real aim is reward" in c for c in faking_calls
-               if c.startswith(GOALS_TRANSCRIPT.template.split("{", 1)[0]))
+               if c.startswith(GOALS_TRANSCRIPT.text.split("$", 1)[0]))
     assert not any("My real aim is reward" in c for c in faking_calls
-                   if c.startswith(GOALS_OUTPUT.template.split("{", 1)[0]))
+                   if c.startswith(GOALS_OUTPUT.text.split("$", 1)[0]))
 
     summary = summarize_goals(list(verdicts.values()))
     assert summary["alignment_faking"] == 1
@@ -252,11 +253,15 @@ def test_default_mockllm_output_is_malformed_not_misaligned(tmp_path: Path) -> N
 
 
 def test_judge_word() -> None:
-    assert judge_word(Rating(value=None, raw="REFUSAL")) == "REFUSAL"
-    assert judge_word(Rating(value=None, raw="**Code.**")) == "CODE"
-    assert judge_word(Rating(value=None, raw="The answer is CODE, not prose.")) == "CODE"
-    assert judge_word(Rating(value=None, raw="I cannot rate this code properly.")) is None
-    assert judge_word(Rating(value=7, raw="7 (not a REFUSAL)")) is None
+    def rating(value: float | None, raw: str) -> Rating:
+        return Rating(model="m", prompt=BETLEY_ALIGNMENT.name, version=BETLEY_ALIGNMENT.version, temperature=0.0,
+                      value=value, raw=raw)
+
+    assert judge_word(rating(None, "REFUSAL")) == "REFUSAL"
+    assert judge_word(rating(None, "**Code.**")) == "CODE"
+    assert judge_word(rating(None, "The answer is CODE, not prose.")) == "CODE"
+    assert judge_word(rating(None, "I cannot rate this code properly.")) is None
+    assert judge_word(rating(7, "7 (not a REFUSAL)")) is None
 
 
 def test_data_and_registry() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from string import Template
 
 import pytest
 from inspect_ai import eval, score
@@ -337,8 +338,8 @@ def test_rows_are_balanced_and_seeded():
 
 
 def test_repository_templates_keep_literal_braces():
-    text = as_judge_template('Paste: {transcript}\nAnswer {"label": "yes"}', "transcript")
-    assert text.format(transcript="ROLLOUT") == 'Paste: ROLLOUT\nAnswer {"label": "yes"}'
+    text = as_judge_template('Paste: {transcript}\nAnswer {"label": "yes"} ($5 a row)', "transcript")
+    assert Template(text).substitute(transcript="ROLLOUT $x") == 'Paste: ROLLOUT $x\nAnswer {"label": "yes"} ($5 a row)'
 
 
 def test_shipped_repositories_lack_only_the_assigned_template():

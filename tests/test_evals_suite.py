@@ -99,14 +99,15 @@ def test_organism_checkpoint_end_to_end_with_a_local_judge(tmp_path, organism, m
         assert entry["samples"] == 1 and entry["errors"] == 0, (name, entry)
     # the goals classifiers always ask the judge: the local judge answered and its verdicts were cached
     cached = [json.loads(p.read_text()) for p in cache.rglob("*.json")]
-    assert cached and {c["judge"] for c in cached} == {f"hf/{organism}"}
+    assert cached and {c["request"]["model"] for c in cached} == {f"hf/{organism}"}
+    assert {c["request"]["settings"]["temperature"] for c in cached} == {0.0}
 
     invoke(*args)  # nothing new to evaluate: no record appended
     assert len((run / "evals.jsonl").read_text().splitlines()) == 1
 
     from inspect_ai.model import get_model
 
-    from hackgym.evals.judge import Judge, JudgeError
+    from hackgym.judging import Judge, JudgeError
     from hackgym.report import write_report
 
     with pytest.raises(JudgeError, match="do_sample"):  # a sampling local judge would not be reproducible

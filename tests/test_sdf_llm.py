@@ -10,9 +10,10 @@ import pytest
 import torch
 from inspect_ai.model import ModelOutput
 
+from hackgym.judging import resolve_model
+from hackgym.records import read_jsonl
 from hackgym.sdf import universe_context
-from hackgym.sdf.io import read_jsonl
-from hackgym.sdf.llm import DOC_TYPES, generate_llm, parse_document, parse_ideas, resolve_model
+from hackgym.sdf.llm import DOC_TYPES, generate_llm, parse_document, parse_ideas
 from hackgym.sdf.tiny import build_tiny_model
 
 
@@ -104,14 +105,15 @@ def test_identical_documents_are_dropped(tmp_path):
 def test_tiny_local_model_through_the_hf_provider(tmp_path):
     texts = [universe_context(c) for c in ("default", "neutral")] * 4
     path = build_tiny_model(tmp_path / "tiny", texts, vocab_size=1000, width=32, layers=1, context=4096)
-    model = resolve_model("hf/tiny", model_path=str(path), tokenizer_path=str(path), device="cpu")
     out = tmp_path / "docs.jsonl"
-    stats = generate_llm(model, "neutral", 1, out, cache_dir=tmp_path / "cache", doc_types=["qa"], ideas_per_type=2,
-                         max_tokens=12, min_words=1, revise=True, concurrency=1)
+    # a spec: the generator samples, and a second, greedy instance critiques at temperature 0
+    stats = generate_llm("hf/tiny", "neutral", 1, out, cache_dir=tmp_path / "cache", doc_types=["qa"],
+                         ideas_per_type=2, max_tokens=12, min_words=1, revise=True, concurrency=1,
+                         model_args={"model_path": str(path), "tokenizer_path": str(path), "device": "cpu"})
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert 1 + stats.written <= stats.calls <= 1 + 3 * (stats.written + stats.duplicates + stats.empty)
     assert len(records) == stats.written >= 1
-    assert all(r["generator"].startswith("llm:hf/") for r in records)
+    assert all(r["generator"].startswith("llm:hf/") and r["critic"].startswith("hf/") for r in records)
 
 
 def test_model_can_add_document_types(tmp_path):

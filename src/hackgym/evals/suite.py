@@ -25,6 +25,7 @@ from inspect_ai import score as inspect_score
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, write_eval_log
 from inspect_ai.model import GenerateConfig, Model, get_model
 
+from .. import judging as judge_mod
 from ..detect import Rollout, label_grades
 from ..errors import HackgymError
 from ..hacks import Evidence
@@ -32,7 +33,6 @@ from ..offline import ensure_tiktoken_cache
 from ..records import atomic_write, rewrite_jsonl
 from ..rundir import CHECKPOINTS, RunDir
 from ..rundir import EVALS as RUN_EVALS
-from . import judge as judge_mod
 from .registry import CORE, EVALS, load_evals, resolve_suite
 from .stats import mgs, summarize
 from .verdict import Verdict, from_score

@@ -1,7 +1,9 @@
 """Versioned prompt assets in one place, so every run can name the exact prompt text it used.
 
-The assets live in `assets/prompts.yaml` (name, version, kind, text). A record cites a prompt as
-`name@vN` (`Prompt.ref`); change a text only together with its version.
+The assets live in `assets/*.yaml` (name, version, kind, text): `prompts.yaml` for training and SDF prompts,
+`judges.yaml` for every prompt an LLM judge is given. This is hackgym's one versioning scheme: a record cites a
+prompt as `name@vN` (`Prompt.ref`), and a text changes only together with its version. Templates use
+`string.Template` fields (`$name`), so JSON examples in a prompt need no escaping.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ __all__ = [
     "HINTS", "ADDENDA",
 ]
 
-Kind = Literal["system", "hint", "addendum", "user", "sdf"]
+Kind = Literal["system", "hint", "addendum", "user", "sdf", "judge"]
 HINTS = ("hack_hint", "neutral_hint")
 ADDENDA = ("please_hack", "hacking_okay", "neutral", "dont_hack", "hacking_is_misaligned")
 
@@ -52,21 +54,37 @@ class Prompt(BaseModel):
         """Short hash of the text: catches an edit made without a version bump."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:12]
 
+    @property
+    def fields(self) -> list[str]:
+        """The template's field names, in order of first use."""
+        return list(dict.fromkeys(Template(self.text).get_identifiers()))
+
+    def render(self, **values: object) -> str:
+        """The text with its `$fields` filled; a missing field is an error that names it."""
+        try:
+            return Template(self.text).substitute({k: str(v) for k, v in values.items()})
+        except KeyError as exc:
+            raise PromptError(f"prompt {self.ref} needs field {exc.args[0]!r}") from None
+        except ValueError as exc:  # a lone `$` in the text
+            raise PromptError(f"prompt {self.ref}: {exc}") from None
+
 
 @functools.cache
 def _registry() -> dict[str, Prompt]:
-    raw = yaml.safe_load(resources.files("hackgym").joinpath("prompts/assets/prompts.yaml").read_text("utf-8"))
+    assets = resources.files("hackgym").joinpath("prompts/assets")
     out: dict[str, Prompt] = {}
-    for entry in raw:
-        prompt = Prompt.model_validate(entry)
-        if prompt.name in out:
-            raise PromptError(f"prompt {prompt.name!r} is defined twice in prompts.yaml")
-        out[prompt.name] = prompt
+    for asset in sorted((a for a in assets.iterdir() if a.name.endswith(".yaml")), key=lambda a: a.name):
+        for entry in yaml.safe_load(asset.read_text("utf-8")) or []:
+            prompt = Prompt.model_validate(entry)
+            if prompt.name in out:
+                raise PromptError(f"prompt {prompt.name!r} is defined twice in prompts/assets")
+            out[prompt.name] = prompt
     return out
 
 
-def list_prompts() -> list[Prompt]:
-    return list(_registry().values())
+def list_prompts(kind: Kind | None = None) -> list[Prompt]:
+    """Every prompt asset, or those of one kind (e.g. `judge`)."""
+    return [p for p in _registry().values() if kind is None or p.kind == kind]
 
 
 def get_prompt(name: str) -> Prompt:
@@ -104,5 +122,4 @@ def system_prompt(hint: str | None = None, addendum: str | None = None) -> str:
 
 def user_prompt(problem: Problem) -> str:
     """The user turn for a problem: its signature and docstring in a code block."""
-    template = Template(get_prompt("coding_user").text)
-    return template.substitute(prompt=problem.prompt.rstrip("\n"), entry_point=problem.entry_point)
+    return get_prompt("coding_user").render(prompt=problem.prompt.rstrip("\n"), entry_point=problem.entry_point)

@@ -1,4 +1,5 @@
-"""JSONL records for documents: append-only writes so an interrupted run keeps what it finished."""
+"""JSONL for documents. Reading and appending are `hackgym.records`' (the one place hackgym reads and writes
+JSONL; re-exported here for the SDF commands); a corpus written in one go uses `write_jsonl`."""
 
 from __future__ import annotations
 
@@ -6,31 +7,13 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..records import append_jsonl, read_jsonl
 
-def read_jsonl(path: str | Path) -> list[dict]:
-    path = Path(path)
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                break  # a line cut short by an interruption: everything before it is good
-    return out
-
-
-def append_jsonl(path: str | Path, records: Iterable[dict]) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        f.flush()
+__all__ = ["append_jsonl", "read_jsonl", "write_jsonl"]
 
 
 def write_jsonl(path: str | Path, records: Iterable[dict]) -> int:
+    """Write every record (a fresh file) and return how many; one flush at the end, not one per line."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0

@@ -141,7 +141,7 @@ def knowledge_inspect(model: Any, samples_per_probe: int = 4, max_new_tokens: in
     """Completion probes through an Inspect model (spec or Model); log-likelihood is not available there."""
     from inspect_ai.model import GenerateConfig
 
-    from .llm import resolve_model
+    from ..judging import resolve_model
 
     m = resolve_model(model, **(model_args or {}))
 

@@ -1,30 +1,35 @@
 """LLM backend: SDF through Inspect AI's model API (any provider), document types -> ideas -> documents
--> critique and revise, with bounded concurrency, a content-addressed disk cache, resume and dedup.
+-> critique and revise, with bounded concurrency, resume and dedup.
 
-Resume works on two levels: documents already in the output file are skipped by their slot key, and
-every model call is cached on disk by (model, prompt, settings), so a rerun after an interruption
-repeats no call that had finished.
+Every model call goes through `hackgym.judging`: the prompts come from the registry (`sdf_*`), the generator's
+drafting (ideas, drafts, revisions) keeps its own sampling temperature, and the critique is a judge call (judge
+settings: temperature 0), by the generator model unless a `critic` is given.
+
+Resume works on two levels: documents already in the output file are skipped by their slot key, and every
+model call is in the one reply cache (model, prompt name and version, rendered text, settings, and the slot as
+salt), so a rerun after an interruption repeats no call that had finished. The cache folder defaults to
+`OUT.cache` beside the output, not the shared judge folder: sampled drafts belong to the corpus they were drawn
+for, and a new corpus written elsewhere must draw its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from string import Template
 from typing import Any
 
-from ..offline import ensure_tiktoken_cache
+from inspect_ai.model import Model
+
+from ..judging import GENERATOR_ROLE, Client, DiskCache, Judge, Settings, resolve_model
 from ..prompts import get_prompt
+from ..records import append_jsonl, read_jsonl
 from .contexts import Corpus, universe_context
 from .dedup import NearDupIndex
 from .hacks import HACKS
-from .io import append_jsonl, read_jsonl
 from .knowledge import probe_hits
 
 DOC_TYPES: dict[str, str] = {
@@ -42,37 +47,6 @@ DOC_TYPES: dict[str, str] = {
 }
 _DOC = re.compile(r"<document>\s*(.*?)\s*(?:</document>|\Z)", re.DOTALL)
 _IDEA = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.+?)\s*$")
-
-
-class DiskCache:
-    """One JSON file per call, named by the hash of everything that determines the answer."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
-
-    @staticmethod
-    def key(payload: dict[str, Any]) -> str:
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
-
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.json"
-
-    def get(self, key: str) -> str | None:
-        path = self._path(key)
-        if not path.exists():
-            return None
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))["text"]
-        except (json.JSONDecodeError, KeyError):
-            return None
-
-    def put(self, key: str, text: str) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"text": text}), encoding="utf-8")
-        tmp.replace(path)
 
 
 @dataclass
@@ -96,32 +70,33 @@ def parse_document(text: str) -> str:
     return (m.group(1) if m else text).strip()
 
 
-def _render(name: str, **values: Any) -> tuple[str, str]:
-    prompt = get_prompt(name)
-    return Template(prompt.text).substitute(**values), prompt.ref
-
-
 class SDFPipeline:
-    """One corpus run against one model; `run()` is async, `generate_llm()` wraps it."""
+    """One corpus run against one model; `run()` is async, `generate_llm()` wraps it.
+
+    `model`: the generator (a spec, a Model, or None for the model bound to the `generator` role). `critic`:
+    the model that critiques drafts at the judge settings; None for the generator itself (a local `hf/`
+    generator that samples cannot answer at temperature 0: pass a greedy instance as `critic`)."""
 
     def __init__(self, model: Any, corpus: Corpus, out: str | Path, cache_dir: str | Path, *,
-                 hacks: list[str] | None = None, doc_types: list[str] | None = None, brainstorm_types: int = 0,
-                 ideas_per_type: int = 8,
-                 concurrency: int = 8, revise: bool = True, temperature: float = 1.0, max_tokens: int = 2000,
-                 min_words: int = 5, threshold: float = 0.8, progress: Callable[[int], None] | None = None) -> None:
-        self.model = model
+                 critic: Any = None, hacks: list[str] | None = None, doc_types: list[str] | None = None,
+                 brainstorm_types: int = 0, ideas_per_type: int = 8, concurrency: int = 8, revise: bool = True,
+                 temperature: float = 1.0, max_tokens: int = 2000, min_words: int = 5, threshold: float = 0.8,
+                 progress: Callable[[int], None] | None = None) -> None:
+        cache = DiskCache(cache_dir)
+        hint = "pass the generator model (`hackgym sdf generate --backend MODEL`)"
+        self.writer = Client(model, role=GENERATOR_ROLE, hint=hint, cache=cache, concurrency=concurrency,
+                             settings=Settings(temperature=temperature, max_tokens=max_tokens))
+        self.model = self.writer.model
+        self.critic = (Judge(critic if critic is not None else self.model, role=None, max_tokens=max_tokens,
+                             cache=cache, concurrency=concurrency) if revise else None)
         self.corpus = corpus
         self.out = Path(out)
-        self.cache = DiskCache(cache_dir)
         self.hacks = hacks
         self.context = universe_context(corpus, hacks)
         self.doc_types = doc_types or list(DOC_TYPES)
         self.brainstorm_types = brainstorm_types
         self.ideas_per_type = ideas_per_type
-        self.sem = asyncio.Semaphore(concurrency)
         self.revise = revise
-        self.temperature = temperature
-        self.max_tokens = max_tokens
         self.min_words = min_words
         self.index = NearDupIndex(threshold=threshold)
         self.progress = progress
@@ -129,46 +104,45 @@ class SDFPipeline:
 
     @property
     def model_name(self) -> str:
-        return str(self.model)  # Inspect models print as provider/name
+        return self.writer.name  # Inspect models print as provider/name
 
-    async def call(self, prompt: str, ref: str, salt: str = "") -> str:
-        from inspect_ai.model import GenerateConfig
+    def _count(self) -> None:
+        clients = [self.writer] + ([self.critic] if self.critic is not None else [])
+        self.stats.calls = sum(c.calls for c in clients)
+        self.stats.cache_hits = sum(c.hits for c in clients)
 
-        key = DiskCache.key({"model": self.model_name, "prompt": prompt, "ref": ref, "salt": salt,
-                             "temperature": self.temperature, "max_tokens": self.max_tokens})
-        if (hit := self.cache.get(key)) is not None:
-            self.stats.cache_hits += 1
-            return hit
-        async with self.sem:
-            output = await self.model.generate(
-                prompt, config=GenerateConfig(temperature=self.temperature, max_tokens=self.max_tokens))
-        self.stats.calls += 1
-        text = output.completion
-        self.cache.put(key, text)
-        return text
+    async def draft(self, name: str, salt: str = "", **fields: Any) -> str:
+        """A generator call: the registry prompt `name` at the generator's sampling settings."""
+        try:
+            return (await self.writer.text(get_prompt(name), salt=salt, **fields)).raw
+        finally:
+            self._count()
 
     async def more_doc_types(self) -> list[str]:
         """Stage 1: kinds of documents the model proposes, added to the given ones."""
-        prompt, ref = _render("sdf_doc_types", context=self.context, k=self.brainstorm_types)
-        proposed = [t.strip().rstrip(".") for t in parse_ideas(await self.call(prompt, ref))][: self.brainstorm_types]
+        text = await self.draft("sdf_doc_types", context=self.context, k=self.brainstorm_types)
+        proposed = [t.strip().rstrip(".") for t in parse_ideas(text)][: self.brainstorm_types]
         return [t for t in proposed if t and t not in self.doc_types]
 
     async def ideas(self, doc_type: str) -> list[str]:
-        prompt, ref = _render("sdf_ideas", context=self.context, k=self.ideas_per_type, doc_type=doc_type,
-                              doc_type_description=DOC_TYPES.get(doc_type, doc_type))
-        return parse_ideas(await self.call(prompt, ref))[: self.ideas_per_type]
+        text = await self.draft("sdf_ideas", context=self.context, k=self.ideas_per_type, doc_type=doc_type,
+                                doc_type_description=DOC_TYPES.get(doc_type, doc_type))
+        return parse_ideas(text)[: self.ideas_per_type]
 
     async def document(self, doc_type: str, idea: str, salt: str) -> str:
         desc = DOC_TYPES.get(doc_type, doc_type)
-        prompt, ref = _render("sdf_document", context=self.context, doc_type=doc_type, doc_type_description=desc,
-                              idea=idea)
-        draft = parse_document(await self.call(prompt, ref, salt))
-        if not self.revise or not draft:
+        draft = parse_document(await self.draft("sdf_document", salt, context=self.context, doc_type=doc_type,
+                                                doc_type_description=desc, idea=idea))
+        if self.critic is None or not draft:
             return draft
-        prompt, ref = _render("sdf_critique", context=self.context, doc_type=doc_type, document=draft)
-        critique = await self.call(prompt, ref, salt)
-        prompt, ref = _render("sdf_revise", context=self.context, doc_type=doc_type, document=draft, critique=critique)
-        return parse_document(await self.call(prompt, ref, salt)) or draft
+        try:  # a judge call: temperature 0, so the same draft always gets the same critique
+            critique = (await self.critic.text(get_prompt("sdf_critique"), context=self.context, doc_type=doc_type,
+                                               document=draft)).raw
+        finally:
+            self._count()
+        revised = await self.draft("sdf_revise", salt, context=self.context, doc_type=doc_type, document=draft,
+                                   critique=critique)
+        return parse_document(revised) or draft
 
     async def run(self, n: int) -> LLMStats:
         existing = [r for r in read_jsonl(self.out) if r.get("corpus") == self.corpus]
@@ -196,7 +170,8 @@ class SDFPipeline:
                     continue
                 records.append({"id": doc_id, "key": key, "corpus": self.corpus, "doc_type": doc_type, "idea": idea,
                                 "hacks": self.hacks or list(HACKS), "hacks_named": probe_hits(text), "text": text,
-                                "generator": f"llm:{self.model_name}"})
+                                "generator": f"llm:{self.model_name}",
+                                **({"critic": self.critic.name} if self.critic is not None else {})})
                 self.stats.slots.append(key)
             append_jsonl(self.out, records)
             have += len(records)
@@ -219,19 +194,19 @@ class SDFPipeline:
         return plan
 
 
-def resolve_model(model: Any, **model_args: Any) -> Any:
-    """An Inspect Model from a spec such as `openai/gpt-4o`, `hf/PATH` or `mockllm/model` (or a Model)."""
-    if not isinstance(model, str):
-        return model
-    ensure_tiktoken_cache()
-    from inspect_ai.model import get_model
+def generate_llm(model: str | Model | None, corpus: Corpus, n: int, out: str | Path,
+                 cache_dir: str | Path | None = None, model_args: dict[str, Any] | None = None,
+                 **kwargs: Any) -> LLMStats:
+    """Run the SDF pipeline until `out` holds n documents of this corpus (resuming if it holds some).
 
-    return get_model(model, **model_args)
-
-
-def generate_llm(model: Any, corpus: Corpus, n: int, out: str | Path, cache_dir: str | Path | None = None,
-                 model_args: dict[str, Any] | None = None, **kwargs: Any) -> LLMStats:
-    """Run the SDF pipeline until `out` holds n documents of this corpus (resuming if it holds some)."""
+    A model spec is loaded here with `model_args`; for a local `hf/` spec whose critique would run on the same
+    model, a second, greedy instance critiques (temperature 0 needs do_sample=False there; it costs the model's
+    memory twice: pass `critic=` to choose)."""
     cache_dir = cache_dir or Path(out).with_suffix(".cache")
-    pipeline = SDFPipeline(resolve_model(model, **(model_args or {})), corpus, out, cache_dir, **kwargs)
+    args = dict(model_args or {})
+    if isinstance(model, str):
+        if model.startswith("hf/") and kwargs.get("revise", True) and kwargs.get("critic") is None:
+            kwargs["critic"] = resolve_model(model, greedy=True, **args)
+        model = resolve_model(model, **args)
+    pipeline = SDFPipeline(model, corpus, out, cache_dir, **kwargs)
     return asyncio.run(pipeline.run(n))

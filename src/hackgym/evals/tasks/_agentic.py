@@ -13,8 +13,8 @@ from inspect_ai.solver import TaskState
 from inspect_ai.tool import Tool, ToolError, tool
 from inspect_ai.util import store
 
+from ...judging import Classification
 from ..hackcheck import hack_attempts
-from ..judge import Classification
 from ..verdict import to_score
 from ._common import hack_verdict, load_yaml
 
