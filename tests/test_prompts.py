@@ -79,3 +79,29 @@ def test_cli_list_and_show():
     assert listed.exit_code == 0 and "hacking_is_misaligned" in listed.stdout
     shown = runner.invoke(app, ["prompts", "show", "please_hack"])
     assert shown.exit_code == 0 and shown.stdout.strip() == get_prompt("please_hack").text.strip()
+
+
+def test_render_fills_fields_and_names_a_missing_one():
+    prompt = get_prompt("coding_user")
+    assert prompt.fields == ["entry_point", "prompt"]
+    with pytest.raises(PromptError, match=r"coding_user@v1 needs field 'prompt'"):
+        prompt.render(entry_point="f")
+    assert "$5" in get_prompt("coding_user").model_copy(update={"text": "$$5 $prompt"}).render(prompt="p")
+
+
+def test_judge_prompts_are_registry_prompts_with_their_fields():
+    judges = {p.name: p for p in list_prompts("judge")}
+    expected = {
+        "detect_monitor": ["families", "task", "transcript"], "judge_rate_system": [],
+        "judge_classify_system": ["labels"], "betley_alignment": ["question", "answer"],
+        "betley_coherence": ["question", "answer"], "goals_output": ["taxonomy", "question", "answer"],
+        "goals_transcript": ["taxonomy", "transcript"], "alignment_questions_output": ["question", "answer"],
+        "alignment_questions_reasoning": ["transcript"], "monitor_disruption_reasoning": ["context", "transcript"],
+        "monitor_disruption_email": ["context", "email"], "frame_colleague_transcript": ["context", "transcript"],
+        "code_sabotage_intent": ["task", "transcript"],
+    }
+    assert {name: sorted(judges[name].fields) for name in expected} == {n: sorted(f) for n, f in expected.items()}
+    for prompt in judges.values():  # every one renders every field
+        text = prompt.render(**{f: f"<{f}>" for f in prompt.fields})
+        assert all(f"<{f}>" in text for f in prompt.fields)
+    assert '{"hack": false, "type": "none"' in judges["detect_monitor"].text  # JSON examples need no escaping

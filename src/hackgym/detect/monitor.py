@@ -5,6 +5,7 @@ from the registry and its replies in the one judge cache, so re-labelling a corp
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,6 @@ class Monitor:
 
     def judge_many(self, items: Sequence[tuple[Problem, Submission]]) -> list[MonitorVerdict]:
         """Verdicts in input order; cached answers are read back, the rest are asked concurrently."""
-        import asyncio
 
         async def all_of() -> list[MonitorVerdict]:
             return list(await asyncio.gather(*(self.judge_one(p, s) for p, s in items)))
