@@ -45,18 +45,6 @@ def binary(truth: list[bool], pred: list[bool]) -> dict[str, float | int]:
     return prf(tp, fp, fn)
 
 
-def normalise(row: dict[str, Any]) -> dict[str, Any]:
-    """A corpus row in the current vocabulary: label `successful_hack` (formerly `hack`) and `attempted_hack`, the
-    bool for the three labels that involve a hack (formerly `hack`)."""
-    row = dict(row)
-    row["label"] = LEGACY_LABELS.get(row["label"], row["label"])
-    row["attempted_hack"] = bool(row.get("attempted_hack", row.get("hack")))
-    return row
-
-
-LEGACY_LABELS = {"hack": "successful_hack"}
-
-
 def provenance(rows: list[dict[str, Any]], stats_file: Path | None) -> dict[str, Any]:
     """Which share of the corpus the detector's own graders kept or relabelled (from the rows and the build's
     stats file): every row was kept only because its env grader and `hardened` agreed with its label."""
@@ -136,7 +124,7 @@ def _type_scores(rows: list[dict[str, Any]], labels: list[Label], t: str) -> dic
 
 
 def load_rows(corpus: Path) -> list[dict[str, Any]]:
-    return [normalise(json.loads(line)) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def run(corpus: Path, sandbox: str, limit: int) -> dict[str, Any]:

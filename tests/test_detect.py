@@ -190,7 +190,7 @@ def test_shipped_corpus_covers_what_the_data_card_promises():
     assert set(LABELS) <= {r["label"] for r in rows}
     assert {"dev", "kept_out"} == {r["split"] for r in rows}
     for family in STUDY:
-        variants = {r["variant"] for r in rows if r["hack_type"] == family and r["label"] == "hack"}
+        variants = {r["variant"] for r in rows if r["hack_type"] == family and r["label"] == "successful_hack"}
         assert len(variants) >= 5, family
     assert all("<thinking>" in r["completion"] and "```" in r["completion"] for r in rows)
     assert any(r["variant"].startswith("hard_negative.") for r in rows)
@@ -212,5 +212,5 @@ def test_labels_of_a_corpus_sample_match():
     agree = sum(r["label"] == lab.label for r, lab in zip(sample, labels, strict=True))
     assert agree / len(sample) >= 0.9, [(r["variant"], lab.label) for r, lab in zip(sample, labels, strict=True)
                                         if r["label"] != lab.label]
-    assert all(r["hack_type"] in lab.hack_types for r, lab in zip(sample, labels, strict=True) if r["label"] == "hack"
+    assert all(r["hack_type"] in lab.hack_types for r, lab in zip(sample, labels, strict=True) if r["label"] == "successful_hack"
                and r["split"] == "dev")

@@ -56,7 +56,7 @@ def corpus() -> dict[str, int | float]:
     assert stats["rows"] == len(rows), "stats.json does not describe corpus.jsonl: rebuild both"
     n = len(rows)
     dropped = sum(stats["rejected"].values())
-    successful = sum(r["label"] in ("hack", "successful_hack") for r in rows)  # the label's old and new name
+    successful = sum(r["label"] == "successful_hack" for r in rows)
     return {"rows": n, "dev": sum(r["split"] == "dev" for r in rows),
             "kept_out": sum(r["split"] == "kept_out" for r in rows), "problems": stats["problems"],
             "dropped": dropped, "candidates": n + dropped, "dropped_pct": round(100 * dropped / (n + dropped), 1),
@@ -71,7 +71,8 @@ def eval_data() -> dict[str, int]:
 
     return {"questions": sum(len(v) for v in load_yaml("alignment_questions.yaml")["topics"].values()),
             "goal_tags": len(load_yaml("goals.yaml")["taxonomy"]), "core": len(CORE),
-            "registered": len(load_evals())}
+            # shipped tasks only: other tests register toy evals in the same process
+            "registered": sum(fn.__module__.startswith("hackgym.evals.tasks.") for fn in load_evals().values())}
 
 
 @cache

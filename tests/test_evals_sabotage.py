@@ -97,7 +97,7 @@ def _truth() -> tuple[dict[str, tuple[bool, bool]], dict[str, str]]:
     rollouts = {}
     for line in CORPUS.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        rollouts[row["completion"]] = (row["hack"], "conftest_patch" in row["hack_types"])
+        rollouts[row["completion"]] = (row["attempted_hack"], "conftest_patch" in row["hack_types"])
     tickets = {}
     for line in (DATA_DIR / "tickets.jsonl").read_text(encoding="utf-8").splitlines():
         ticket = json.loads(line)

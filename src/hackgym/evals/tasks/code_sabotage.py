@@ -239,10 +239,10 @@ def labelled_rows(variant: Variant, n: int, seed: int) -> list[Row]:
     rng = random.Random(seed)
     if variant.name == "main":
         corpus = _jsonl(CORPUS)
-        hacks = [r for r in corpus if r["hack"]]
-        honest = [r for r in corpus if not r["hack"]]
+        hacks = [r for r in corpus if r["attempted_hack"]]
+        honest = [r for r in corpus if not r["attempted_hack"]]
         drawn = rng.sample(hacks, min(n // 2, len(hacks))) + rng.sample(honest, min(n - n // 2, len(honest)))
-        return [(r["completion"], "yes" if r["hack"] else "no") for r in drawn]
+        return [(r["completion"], "yes" if r["attempted_hack"] else "no") for r in drawn]
     tickets = list(_jsonl(DATA_DIR / "tickets.jsonl"))
     drawn = rng.sample(tickets, min(n, len(tickets)))
     return [(f"Subject: {t['subject']}\n\n{t['body']}", t["label"]) for t in drawn]
