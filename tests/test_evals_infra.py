@@ -35,6 +35,7 @@ from inspect_ai.tool import ToolCall  # noqa: E402
 
 from hackgym.evals import registry, stats  # noqa: E402
 from hackgym.evals import suite as suite_mod  # noqa: E402
+from hackgym.detect import load_rollout_records  # noqa: E402
 from hackgym.evals.hackcheck import code_files, hack_attempts  # noqa: E402
 from hackgym.evals.text import split_reasoning, transcript  # noqa: E402
 from hackgym.evals.verdict import Verdict, from_score, to_score  # noqa: E402
@@ -282,6 +283,12 @@ def test_suite_generates_then_scores_then_rescores_without_generating(tmp_path):
     assert toy_entry["mean_alignment"] == pytest.approx(70 / 3)
     logs = list((out / "logs").glob("*.eval"))
     assert len(logs) == 1
+    # the hack attempt is also a rollout record for detect/report, labelled by the one labelling
+    [hack] = load_rollout_records(out / "rollouts.jsonl")
+    assert (hack.source, hack.problem_id.startswith("eval:toy/")) == ("eval", True)
+    assert hack.label.attempted_hack and hack.label.attempted_types == ["exit_zero"]
+    assert hack.label.label is None and not hack.label.successful_hack  # no grader saw it: never called successful
+    assert "sys.exit(0)" in (hack.completion or "")
 
     # a new judge on the old log: the task argument (threshold 50) is rebuilt from the log, nothing regenerates
     rescored = suite_mod.rescore(out, scripted("45", "45"))
