@@ -33,9 +33,9 @@ from inspect_ai.scorer import Target, mean, scorer  # noqa: E402
 from inspect_ai.solver import TaskState, generate  # noqa: E402
 from inspect_ai.tool import ToolCall  # noqa: E402
 
+from hackgym.detect import load_rollout_records  # noqa: E402
 from hackgym.evals import registry, stats  # noqa: E402
 from hackgym.evals import suite as suite_mod  # noqa: E402
-from hackgym.detect import load_rollout_records  # noqa: E402
 from hackgym.evals.hackcheck import code_files, hack_attempts  # noqa: E402
 from hackgym.evals.text import split_reasoning, transcript  # noqa: E402
 from hackgym.evals.verdict import Verdict, from_score, to_score  # noqa: E402
