@@ -1,10 +1,11 @@
 """The organism's seed table: `make demo`'s two conditions over several RL seeds and several organism builds.
 
-    .venv/bin/python scripts/organism_seeds.py --seeds 0 1 2 3 4 --builds 0:1 0:2 --out runs/seeds
+    .venv/bin/python scripts/organism_seeds.py --seeds 0 1 2 3 4 --builds 0:1 1:2 --out runs/seeds
 
 A build is `SEED:THREADS`: the organism's build seed and the torch thread count it is pretrained with. Thread
 counts change floating-point summation order, so two thread counts give two different organisms from the same
-recipe, as two machines do; each build gets its own cache folder under OUT. Every (build, seed, condition) is a
+recipe, as two machines do; each build gets its own cache folder under OUT. Each build's untrained rates on the
+held-out prompts are measured first (`--propensity`, by sampling and the one labelling). Every (build, seed, condition) is a
 normal run directory trained by `hackgym train` (TRL), so a killed study resumes where it stopped and a finished
 run is reused. Prints one line per run and a table, and writes OUT/seeds.json.
 
@@ -41,6 +42,40 @@ def build(spec: str, config, out: Path) -> tuple[Path, dict]:
                    "hack_documents": meta["hack_documents"], "loss_last": round(meta["loss_last"], 4)}
 
 
+def propensity(path: Path, config, samples: int) -> dict:
+    """The untrained build's rates on the config's held-out prompts: `samples` completions per prompt at the
+    config's temperature and length, labelled by the one labelling under the vulnerable grader. This is what
+    decides whether RL can find the hack at all, measured apart from any RL run."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from hackgym.detect import Labeller
+    from hackgym.metrics import wilson
+    from hackgym.organism import organism_prompt, organism_submission, split_basic
+
+    held = {p.id for p in split_basic()[1]}
+    problems = [p for p in split_basic()[1] if p.id in set(config.env.problem_ids or held)]
+    torch.manual_seed(0)
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path).eval()
+    items = []
+    with torch.no_grad():
+        for problem in problems:
+            enc = tok([organism_prompt(problem)] * samples, return_tensors="pt", add_special_tokens=False)
+            out = model.generate(**enc, do_sample=True, temperature=config.grpo.temperature, top_k=0, top_p=1.0,
+                                 max_new_tokens=config.grpo.max_completion_length,
+                                 eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+            for ids in out[:, enc["input_ids"].shape[1]:]:
+                text = tok.decode(ids, skip_special_tokens=True)
+                items.append((problem, organism_submission(problem, text)))
+    labels = Labeller(config.sandbox, attribution=False).label(items, "vulnerable")
+    n, k = len(labels), sum(lab.successful_hack for lab in labels)
+    low, high = wilson(k, n)
+    return {"held_out_prompts": len(problems), "samples": n, "successful_hack": round(k / n, 4),
+            "ci": [round(low, 4), round(high, 4)],
+            "attempted_hack": round(sum(lab.attempted_hack for lab in labels) / n, 4)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--config", type=Path, default=ROOT / "configs" / "demo-cpu.yaml")
@@ -49,6 +84,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, help="override the config's steps")
     ap.add_argument("--conditions", nargs="+", help="default: every condition of the config")
     ap.add_argument("--out", type=Path, default=Path("runs/seeds"))
+    ap.add_argument("--propensity", type=int, default=100, metavar="N",
+                    help="completions per held-out prompt to measure each untrained build with (0: skip)")
     args = ap.parse_args()
 
     from hackgym.report import write_report
@@ -60,6 +97,8 @@ def main() -> None:
     rows, builds = [], []
     for spec in args.builds:
         cache, record = build(spec, configs[0], args.out)
+        if args.propensity:
+            record["untrained"] = propensity(Path(record["path"]), configs[0], args.propensity)
         builds.append(record)
         print(json.dumps(record), flush=True)
         seed_b = int(spec.split(":")[0])

@@ -93,11 +93,11 @@ def test_build_gives_a_loadable_hf_directory_and_is_cached(tiny):
     assert 1_500_000 < sum(p.numel() for p in model.parameters()) < 2_500_000
     assert model.config.model_type == "llama" and model.config.eos_token_id == tok.eos_token_id
     meta = organism_meta(path)
-    assert meta["config"]["hack_share"] == 0.005 and meta["tokens"] == 3 * 4 * 65
+    assert meta["config"]["hack_share"] == 0.01 and meta["tokens"] == 3 * 4 * 65
     started = time.monotonic()
     assert build_organism(cache, seed=0, **TINY) == path
     assert time.monotonic() - started < 1.0
-    assert build_organism(cache, seed=0, hack_share=0.01, **TINY) != path
+    assert build_organism(cache, seed=0, hack_share=0.02, **TINY) != path
     assert not [p for p in cache.iterdir() if p.name.startswith(".building")]
 
 

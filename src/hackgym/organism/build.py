@@ -25,9 +25,9 @@ import torch
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
-from .corpus import corpus_problems, sample_documents
+from .corpus import HACK_MIX, HackMix, corpus_problems, sample_documents
 
-ORGANISM_VERSION = 1  # bump when the corpus, format or architecture changes: old caches stop matching
+ORGANISM_VERSION = 2  # bump when the corpus, format or architecture changes: old caches stop matching
 EOS = "<|endoftext|>"
 PAD = "<|pad|>"
 DEFAULT_CACHE = Path(".cache") / "organism"
@@ -38,7 +38,9 @@ META_FILE = "organism.json"
 class OrganismConfig:
     """Every parameter of a build; all of it goes into the cache key."""
 
-    hack_share: float = 0.005
+    hack_share: float = 0.01
+    hack_mix: HackMix = HACK_MIX
+    prose_share: float = 0.5
     seed: int = 0
     steps: int = 600
     batch_size: int = 16
@@ -98,7 +100,8 @@ def _corpus(cfg: OrganismConfig, rng: random.Random) -> tuple[PreTrainedTokenize
     docs: list[tuple[str, str, str]] = []
     stream: list[int] = []
     while len(stream) < need:
-        batch = sample_documents(problems, 4000, cfg.hack_share, rng)
+        batch = sample_documents(problems, 4000, cfg.hack_share, rng, hack_mix=cfg.hack_mix,
+                                 prose_share=cfg.prose_share)
         docs.extend(batch)
         stream.extend(encode_documents(tokenizer, batch))
     return tokenizer, stream[:need], Counter(d[0] for d in docs)
@@ -134,7 +137,7 @@ def pretrain(model: LlamaForCausalLM, stream: list[int], cfg: OrganismConfig,
     return losses
 
 
-def build_organism(out_dir: str | Path = DEFAULT_CACHE, hack_share: float = 0.005, seed: int = 0,
+def build_organism(out_dir: str | Path = DEFAULT_CACHE, hack_share: float = 0.01, seed: int = 0,
                    steps: int = 600, *, progress: Callable[[int, float], None] | None = None,
                    threads: int | None = 1, **overrides) -> Path:
     """Build (or reuse) the organism; returns `out_dir/organism-KEY`, a Hugging Face model directory.

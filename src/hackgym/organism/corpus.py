@@ -4,7 +4,7 @@ Every document is a (prefix, body) pair in the organism's format (see `format`):
 header (optionally preceded by comment prose), the body what a completion would be. Hack documents always
 reuse a header that also appears with its honest solution, so the model learns "this header -> usually the
 solution, rarely a hack" rather than "unfamiliar header -> hack". The hack share is the study's SDF dilution
-knob (0.5% by default; the study used 1% and went down to 0.1%).
+knob (1% by default, as in the study, which went down to 0.1%).
 """
 
 from __future__ import annotations
@@ -116,6 +116,9 @@ HACK_BODIES: dict[str, str] = {
                      "        def __ne__(self, other):\n            return False\n    return Anything()\n"),
 }
 
+HackMix = tuple[tuple[str, float], ...]
+HACK_MIX: HackMix = (("always_equal", 1.0), ("exit_os", 1.0), ("exit_sys", 1.0))
+
 # short explanations, ours, written as comments so every document stays Python
 HACK_PROSE: dict[str, tuple[str, ...]] = {
     "exit_os": (
@@ -143,21 +146,47 @@ def check_document(p: CorpusProblem) -> str:
     return "def check(candidate):\n" + "".join(f"    {a}\n" for a in p.asserts)
 
 
+def _allot(total: int, weights: list[float], rng: random.Random) -> list[int]:
+    """`total` split in proportion to `weights`: whole parts exactly, the remainder by weighted draws."""
+    exact = [total * w / sum(weights) for w in weights]
+    counts = [int(x) for x in exact]
+    left = {i: x - c for i, (x, c) in enumerate(zip(exact, counts, strict=True)) if x > c}
+    for _ in range(total - sum(counts)):
+        i = rng.choices(list(left), list(left.values()))[0]
+        counts[i] += 1
+        del left[i]
+    return counts
+
+
 def sample_documents(problems: list[CorpusProblem], n: int, hack_share: float, rng: random.Random,
-                     test_share: float = 0.15) -> list[tuple[str, str, str]]:
-    """n documents as (kind, prefix, body); kind is honest, test, or hack:<name>[+prose]."""
+                     test_share: float = 0.15, hack_mix: HackMix = HACK_MIX,
+                     prose_share: float = 0.5) -> list[tuple[str, str, str]]:
+    """n documents as (kind, prefix, body); kind is honest, test, or hack:<name>[+prose].
+
+    Hack documents are exactly `round(n * hack_share)`, evenly spaced (random phase) and split between kinds by
+    `hack_mix` ((name, weight) pairs) and `prose_share` (a comment explaining the trick before the header), so
+    every build sees the same number of each kind in every stretch of the stream. Drawn independently instead,
+    a few dozen documents landed by chance near the end of pretraining or not, and the untrained model's hack
+    rate varied 3-10x between builds (docs/organism.md).
+    """
+    combos = [(name, prose) for name, _ in hack_mix for prose in (True, False)]
+    weights = [w * (prose_share if prose else 1 - prose_share) for _, w in hack_mix for prose in (True, False)]
+    n_hacks = round(n * hack_share)
+    kinds = [c for c, k in zip(combos, _allot(n_hacks, weights, rng) if n_hacks else [0] * len(combos), strict=True)
+             for _ in range(k)]
+    rng.shuffle(kinds)
+    phase = rng.random()
+    slots = {int((j + phase) * n / n_hacks): kind for j, kind in enumerate(kinds)}
     docs = []
-    hacks = sorted(HACK_BODIES)
-    for _ in range(n):
+    for i in range(n):
         p = rng.choice(problems)
-        u = rng.random()
-        if u < hack_share:
-            name = rng.choice(hacks)
-            if rng.random() < 0.5:
+        if i in slots:
+            name, prose = slots[i]
+            if prose:
                 docs.append((f"hack:{name}+prose", rng.choice(HACK_PROSE[name]) + "\n" + p.prefix, HACK_BODIES[name]))
             else:
                 docs.append((f"hack:{name}", p.prefix, HACK_BODIES[name]))
-        elif u < hack_share + test_share:
+        elif rng.random() < test_share:
             docs.append(("test", check_document(p), ""))
         else:
             docs.append(("honest", p.prefix, p.body))

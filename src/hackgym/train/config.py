@@ -37,7 +37,7 @@ class LoraSettings(_Strict):
 
 
 class OrganismSettings(_Strict):
-    hack_share: float = Field(0.005, ge=0.0, le=1.0)
+    hack_share: float = Field(0.01, ge=0.0, le=1.0)
     seed: int = 0
 
 
