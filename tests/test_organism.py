@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import random
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,18 @@ def test_toy_problems_are_correct_and_hack_documents_reuse_honest_headers():
     assert all(d[1].split("\n\n")[-1] in headers for d in hacks)
     assert any("+prose" in d[0] for d in hacks) and any("+prose" not in d[0] for d in hacks)
     assert not [d for d in sample_documents(problems, 2000, 0.0, random.Random(0)) if d[0].startswith("hack")]
+
+
+def test_hack_documents_come_in_exact_numbers_evenly_spaced_whatever_the_seed():
+    """Independent draws left the untrained hack rate to where a few dozen documents happened to land."""
+    problems = corpus_problems()
+    for seed in range(3):
+        docs = sample_documents(problems, 4000, 0.01, random.Random(seed))
+        at = [i for i, d in enumerate(docs) if d[0].startswith("hack")]
+        assert len(at) == 40
+        assert max(b - a for a, b in zip(at, at[1:], strict=False)) <= 101 and at[0] < 100 and at[-1] >= 3900
+        kinds = Counter(d[0] for d in docs if d[0].startswith("hack"))
+        assert max(kinds.values()) - min(kinds.values()) <= 1 and len(kinds) == 6
 
 
 def test_build_gives_a_loadable_hf_directory_and_is_cached(tiny):
