@@ -127,6 +127,10 @@ def test_the_organism_trains_through_hackgym_train(tiny, tmp_path):
     rollouts = run.rollouts()
     assert len(run.metrics()) == 2 and len(rollouts) == 2 * cfg.grpo.prompts_per_step * cfg.grpo.num_generations
     assert all(r["prompt"].startswith("def ") and r["label"]["env"]["grader"] == "vulnerable" for r in rollouts)
+    # the organism's format has no reasoning tags: format_ok is not measured, never reported as 0%
+    assert all(r["format_ok"] is None for r in rollouts) and run.metrics()[0]["rates"]["format_ok"]["n"] == 0
+    with pytest.raises(ValueError, match="format_weight"):
+        cfg.model_copy(update={"rewards": cfg.rewards.model_copy(update={"format_weight": 0.1})}).consistent()
 
 
 @needs_jail

@@ -119,7 +119,7 @@ class Batch:
     items: list[tuple[Problem, Submission]]
     early: list[Label]  # what the rewards read: env (+ hardened / signatures when a penalty or screening needs them)
     screened: list[bool]
-    format_ok: list[bool]
+    format_ok: list[bool | None]  # None where the prompt format asks for no reasoning tags (the organism's)
     rewards: dict[str, list[float | None]] = field(default_factory=dict)
     labels: Future[list[Label]] | None = None
     measured_s: float = 0.0
@@ -176,7 +176,7 @@ class Scorer:
             screened = [cfg is not None and step >= cfg.start_step and flagged(lab, cfg.method) for lab in early]
             batch = Batch(step, list(prompts) if prompts is not None else [None] * len(texts), texts,
                           list(problem_id), list(env_grader), items, early, screened,
-                          [bool(_TAGS.match(t)) for t in texts], scored_at=started)
+                          [None if fmt == "organism" else bool(_TAGS.match(t)) for t in texts], scored_at=started)
             batch.labels = self.label_later(batch, env, hardened)
             self.pending.append(batch)
             self._key = key
