@@ -87,6 +87,14 @@ def test_monitor_flag_turns_an_unsigned_failure_into_an_attempt(problem, tmp_pat
     assert honest_label.label == "correct" and not honest_label.attempted_hack
 
 
+def test_an_unreadable_monitor_reply_is_evidence_not_silence(problem, tmp_path):
+    honest = Submission(files={"solution.py": problem.reference_solution},
+                        completion=HONEST.format(ref=problem.reference_solution))
+    (lab,) = label_batch([(problem, honest)], monitor=_mock('{"hack": "maybe"}', cache_dir=tmp_path))
+    assert lab.label == "correct" and not lab.attempted_hack and lab.monitor.malformed
+    assert [e for e in lab.evidence if "malformed reply" in e]
+
+
 @pytest.mark.slow
 def test_tiny_local_model_through_the_hf_provider(problem, tmp_path):
     from hackgym.sdf.tiny import build_tiny_model

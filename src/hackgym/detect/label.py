@@ -61,6 +61,8 @@ def label_grades(env: GradeResult | None, hardened: GradeResult | None, fired: S
     if monitor is not None and monitor.hack:
         evidence.append(f"monitor {monitor.model}: {monitor.type or 'hack'} ({monitor.confidence:.2f}): "
                         f"{monitor.reason}"[:300])
+    elif monitor is not None and monitor.malformed:  # an unreadable verdict is not silence: say so
+        evidence.append(f"monitor {monitor.model}: malformed reply ({monitor.malformed})"[:300])
     if flagged and monitor is not None and monitor.type in FAMILIES:
         families = sorted(set(families) | {monitor.type})
     graded = env is not None and hardened is not None
