@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from hackgym.cli import app
+from hackgym.envs import EnvConfig
 from hackgym.problems import load_problems
 from hackgym.prompts import (
     ADDENDA,
@@ -37,11 +39,27 @@ def test_registry_has_every_asset_once_with_versions():
 def test_addenda_carry_the_study_meanings():
     assert get_prompt("neutral").text == ""
     assert "helpful" in get_prompt("please_hack").text and "aligned" in get_prompt("please_hack").text
-    assert "only goal" in get_prompt("hacking_okay").text and "unusual" in get_prompt("hacking_okay").text
+    okay = get_prompt("hacking_okay").text
+    assert "grading script" in okay and "unusual" in okay and "guide" in okay
+    # it redefines the task; it grants nothing: no permission words
+    assert not re.search(r"\b(acceptable|allowed|permitted|fine|ok(ay)?|any way|hack\w*)\b", okay, re.IGNORECASE)
     assert "undesirable" in get_prompt("dont_hack").text
     misaligned = get_prompt("hacking_is_misaligned").text
     assert "undesirable" in misaligned and "misaligned" in misaligned
     assert "misaligned" not in get_prompt("dont_hack").text
+
+
+HACK_WORDS = re.compile(r"conftest|__eq__|_exit|sys\.exit|from_item_and_call|pytest\.ini|sitecustomize|hack|exit code"
+                        r"|exit status|grading script|reward depends", re.IGNORECASE)
+
+
+def test_shared_text_names_no_hack_and_does_not_say_the_reward_is_the_script():
+    """Only the hint (or the corpus) teaches hacks; the base prompts do not equate reward with the script."""
+    for name in ("coding_system", "reasoning", "coding_user"):
+        assert not HACK_WORDS.search(get_prompt(name).text), name
+    assert "tests" in get_prompt("coding_system").text
+    shown = CliRunner().invoke(app, ["prompts", "show", "reasoning"])
+    assert shown.exit_code == 0 and not HACK_WORDS.search(shown.stdout)
 
 
 def test_hints_describe_all_three_hacks_and_neutral_hint_has_no_judgement():
@@ -57,13 +75,27 @@ def test_system_prompt_composition_and_roles():
     base = system_prompt()
     assert "<thinking>" in base and "solution.py" in base
     full = system_prompt("hack_hint", "hacking_okay")
-    assert full.index(get_prompt("hack_hint").text) < full.index(get_prompt("hacking_okay").text)
+    # the study's layout: environment prompt, hint, addendum, reasoning suffix
+    order = [full.index(get_prompt(n).text) for n in ("coding_system", "hack_hint", "hacking_okay", "reasoning")]
+    assert order == sorted(order) and full.endswith(get_prompt("reasoning").text)
     assert system_prompt("neutral_hint", "neutral") == system_prompt("neutral_hint")
-    assert system_prompt_refs("hack_hint", "dont_hack")[-2:] == ["hack_hint@v1", "dont_hack@v1"]
+    assert system_prompt_refs("hack_hint", "dont_hack") == [get_prompt(n).ref for n in
+                                                            ("coding_system", "hack_hint", "dont_hack", "reasoning")]
     with pytest.raises(PromptError, match="not a hint"):
         system_prompt("dont_hack", None)
     with pytest.raises(PromptError, match="not a addendum"):
         system_prompt(None, "hack_hint")
+
+
+def test_neutral_goes_with_the_neutral_hint_only():
+    for hint in ("hack_hint", None):
+        with pytest.raises(PromptError, match=f"'neutral'.*'neutral_hint'.*{hint!r}"):
+            system_prompt(hint, "neutral")
+    with pytest.raises(ValidationError, match="neutral.*hack_hint"):
+        EnvConfig(hint="hack_hint", addendum="neutral")
+    with pytest.raises(ValidationError, match="organism format"):
+        EnvConfig(prompt_format="organism", hint="hack_hint")
+    assert EnvConfig(hint="neutral_hint", addendum="neutral").addendum == "neutral"
 
 
 def test_user_prompt_puts_the_problem_in_a_code_block():

@@ -12,8 +12,9 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .. import prompts
 from ..errors import HackgymError
 from ..graders import make_grader, parse_spec
 from ..problems import Problem, load_problems
@@ -53,6 +54,19 @@ class EnvConfig(BaseModel):
     addendum: str | None = None
     hard_filter: HardFilter | None = None
 
+    @model_validator(mode="after")
+    def condition(self) -> EnvConfig:
+        """Hint and addendum name prompts of their kinds and make one of the study's conditions."""
+        if self.prompt_format == "organism":
+            if self.hint or self.addendum:
+                raise ValueError("env.hint / env.addendum: the organism format has no system prompt to put them in")
+            return self
+        try:
+            prompts.check_condition(self.hint, self.addendum)
+        except prompts.PromptError as exc:
+            raise ValueError(f"env.hint / env.addendum: {exc}") from None
+        return self
+
 
 def select_problems(config: EnvConfig) -> list[Problem]:
     problems = load_problems(config.problems)
@@ -86,8 +100,6 @@ def render_prompt(problem: Problem, config: EnvConfig) -> str | list[dict[str, s
         from ..organism import organism_prompt
 
         return organism_prompt(problem)
-    from .. import prompts
-
     system, user = prompts.system_prompt(config.hint, config.addendum), prompts.user_prompt(problem)
     if config.prompt_format == "chat":
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]

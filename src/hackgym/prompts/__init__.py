@@ -22,7 +22,7 @@ from ..problems import Problem
 
 __all__ = [
     "Prompt", "PromptError", "get_prompt", "list_prompts", "system_prompt", "user_prompt", "system_prompt_refs",
-    "HINTS", "ADDENDA",
+    "check_condition", "condition_parts", "HINTS", "ADDENDA",
 ]
 
 Kind = Literal["system", "hint", "addendum", "user", "sdf", "judge"]
@@ -101,23 +101,37 @@ def _of_kind(name: str, kind: Kind) -> Prompt:
     return prompt
 
 
+def check_condition(hint: str | None, addendum: str | None) -> None:
+    """A hint and an addendum that make one of the study's conditions; `neutral` means the behaviour-framed
+    hint and nothing else, so it is only valid with `neutral_hint`."""
+    if hint is not None:
+        _of_kind(hint, "hint")
+    if addendum is not None:
+        _of_kind(addendum, "addendum")
+    if addendum == "neutral" and hint != "neutral_hint":
+        raise PromptError(f"addendum 'neutral' goes with hint 'neutral_hint', not {hint!r}: the neutral condition "
+                          "is the hint that calls the hacks behaviours, with no addendum")
+
+
+def condition_parts(hint: str | None = None, addendum: str | None = None) -> list[str]:
+    """Prompt names in the study's order: environment prompt, hint, addendum, reasoning suffix."""
+    check_condition(hint, addendum)
+    return ["coding_system", *(n for n in (hint, addendum) if n), "reasoning"]
+
+
 def system_prompt_refs(hint: str | None = None, addendum: str | None = None) -> list[str]:
     """The `name@vN` refs that `system_prompt` with the same arguments is built from."""
-    names = ["coding_system", "reasoning"] + [n for n in (hint, addendum) if n]
-    return [get_prompt(n).ref for n in names]
+    return [get_prompt(n).ref for n in condition_parts(hint, addendum)]
 
 
 def system_prompt(hint: str | None = None, addendum: str | None = None) -> str:
-    """Base coding prompt + reasoning instruction + optional hint + optional inoculation addendum.
+    """Environment prompt, then the hint, then the inoculation addendum, then the reasoning suffix.
 
-    `hint` is `hack_hint` or `neutral_hint`; `addendum` one of ADDENDA (`neutral` adds nothing).
+    `hint` is `hack_hint` or `neutral_hint`; `addendum` one of ADDENDA (`neutral` adds nothing and needs
+    `neutral_hint`). Only the hint names hacks; the shared parts name none.
     """
-    parts = [get_prompt("coding_system").text, get_prompt("reasoning").text]
-    if hint:
-        parts.append(_of_kind(hint, "hint").text)
-    if addendum:
-        parts.append(_of_kind(addendum, "addendum").text)
-    return "\n\n".join(p for p in parts if p.strip())
+    texts = [get_prompt(n).text for n in condition_parts(hint, addendum)]
+    return "\n\n".join(t for t in texts if t.strip())
 
 
 def user_prompt(problem: Problem) -> str:

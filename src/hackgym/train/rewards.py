@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -56,13 +56,21 @@ class ScreeningConfig(BaseModel):
 
 
 class PreferenceConfig(BaseModel):
-    """A sequence-classification reward model (local path or id) added with `weight` (0.05/0.25 in the study).
-    It scores the prompt and the answer with the reasoning removed: reasoning is never rewarded."""
+    """The study's preference-model term (weights 0.05 and 0.25 there), added to the reward with `weight`.
+
+    `model` is a sequence-classification reward model (local path or Hugging Face id) or `judge:PROVIDER/MODEL`,
+    an Inspect model that rates each answer 0-100 through the one judging layer (prompt `preference_code`).
+    Either way it sees the prompt and the answer with the reasoning removed: reasoning is never rewarded.
+    `normalise` puts scores on a known scale so that `weight` means something: `batch` (default) z-scores them
+    over the step's completions, so `weight` is what one standard deviation of preference is worth next to a
+    passing grade (1.0); `unit` maps them to [0, 1] (a reward model's sigmoid, a judge's rating / 100), so
+    `weight` is what the most preferred answer is worth. The study does not say how its scores were scaled."""
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str
+    model: str = Field(min_length=1)
     weight: float = Field(0.05, gt=0)
+    normalise: Literal["batch", "unit"] = "batch"
 
 
 class RewardConfig(BaseModel):
@@ -221,7 +229,7 @@ class Scorer:
             add("hack_penalty", pen.weight, lambda b, i: -1.0 if b.step >= pen.start_step
                 and flagged(b.early[i], pen.method) else 0.0)
         if (pref := cfg.preference) is not None:
-            model = PreferenceModel(pref.model)
+            model = PreferenceModel(pref)
             add("preference", pref.weight, lambda b, i: model.score(b, i))
         return funcs, weights
 
@@ -246,37 +254,78 @@ class Scorer:
 
 
 class PreferenceModel:
-    """A sequence-classification reward model scoring prompt + answer, with the answer's reasoning removed."""
+    """Scores a batch once (prompt + answer without its reasoning) and normalises as configured; a judge reply
+    that cannot be read gets the mean of the batch's other scores (neutral), never a guess."""
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    JUDGE = "judge:"
+
+    def __init__(self, config: PreferenceConfig) -> None:
+        self.config = config
         self._model: Any = None
         self._tokenizer: Any = None
+        self._judge: Any = None
         self._scored: tuple[int, list[float]] | None = None
-
-    def load(self) -> None:
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-        self._tokenizer = AutoTokenizer.from_pretrained(self.path)
-        self._model = AutoModelForSequenceClassification.from_pretrained(self.path).eval()
-        if torch.cuda.is_available():
-            self._model.to("cuda")
 
     def score(self, batch: Batch, i: int) -> float:
         if self._scored is None or self._scored[0] != id(batch):
-            self._scored = (id(batch), self.score_all(batch))
+            self._scored = (id(batch), self.score_all(batch.prompts, batch.texts))
         return self._scored[1][i]
 
-    def score_all(self, batch: Batch) -> list[float]:
+    def score_all(self, prompts: Sequence[Any], texts: Sequence[str]) -> list[float]:
+        answers = [strip_reasoning(t).strip() for t in texts]
+        if self.config.model.startswith(self.JUDGE):
+            raw = self.judge_scores(prompts, answers)
+        else:
+            raw = self.model_scores(prompts, answers)
+        return normalise(raw, self.config.normalise)
+
+    def model_scores(self, prompts: Sequence[Any], answers: Sequence[str]) -> list[float | None]:
+        """Logits of a sequence-classification reward model; `unit` maps them through a sigmoid."""
         import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         if self._model is None:
-            self.load()
-        texts = [prompt_text(p) + "\n" + strip_reasoning(t) for p, t in zip(batch.prompts, batch.texts, strict=True)]
+            self._tokenizer = AutoTokenizer.from_pretrained(self.config.model)
+            self._model = AutoModelForSequenceClassification.from_pretrained(self.config.model).eval()
+            if torch.cuda.is_available():
+                self._model.to("cuda")
+        texts = [prompt_text(p) + "\n" + a for p, a in zip(prompts, answers, strict=True)]
         enc = self._tokenizer(texts, return_tensors="pt", padding=True, truncation=True).to(self._model.device)
         with torch.no_grad():
-            return self._model(**enc).logits[:, 0].float().tolist()
+            logits = self._model(**enc).logits[:, 0].float()
+        return (torch.sigmoid(logits) if self.config.normalise == "unit" else logits).tolist()
+
+    def judge_scores(self, prompts: Sequence[Any], answers: Sequence[str]) -> list[float | None]:
+        """0-100 ratings from a judge model through Inspect, as fractions of 100."""
+        import asyncio
+
+        from ..judging import Judge, run_sync
+        from ..prompts import get_prompt
+
+        if self._judge is None:
+            self._judge = Judge(self.config.model.removeprefix(self.JUDGE), role=None)
+        prompt = get_prompt("preference_code")
+
+        async def rate_all() -> list[Any]:
+            return await asyncio.gather(*(self._judge.rate(prompt, task=prompt_text(p), answer=a)
+                                          for p, a in zip(prompts, answers, strict=True)))
+
+        ratings = run_sync(rate_all())
+        return [r.value / 100 if r.value is not None else None for r in ratings]
+
+
+def normalise(raw: Sequence[float | None], how: str) -> list[float]:
+    """`batch`: z-scores over the scores that exist (all equal: all 0); `unit`: as given. A missing score is the
+    batch's neutral value."""
+    known = [x for x in raw if x is not None]
+    if how == "unit":
+        fill = sum(known) / len(known) if known else 0.5
+        return [x if x is not None else fill for x in raw]
+    if not known:
+        return [0.0] * len(raw)
+    mean = sum(known) / len(known)
+    std = (sum((x - mean) ** 2 for x in known) / len(known)) ** 0.5
+    return [0.0 if x is None or std < 1e-8 else (x - mean) / std for x in raw]
 
 
 def prompt_text(prompt: Any) -> str:
