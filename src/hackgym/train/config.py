@@ -151,17 +151,36 @@ def validate(raw: dict[str, Any], where: str = "config") -> TrainConfig:
         raise ConfigError(describe(exc, where)) from None
 
 
-def load_configs(path: str | Path) -> list[TrainConfig]:
-    """Every run a file describes: one per condition, or the file itself when it has none."""
-    path = Path(path)
+def read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """A config file's mapping with its `extends` chain resolved: the file named by `extends` (relative to this
+    file) is read first and this file's keys are merged over it. A base lends everything but its `name` (a file
+    is named after itself); its `conditions` are kept unless this file lists its own, which replace them."""
     if not path.is_file():
-        raise ConfigError(f"{path}: no such config file")
+        raise ConfigError(f"{path}: no such config file" + (f" (extended by {seen[-1]})" if seen else ""))
+    if path.resolve() in seen:
+        raise ConfigError(f"{path}: 'extends' loops back to itself ({' -> '.join(str(p) for p in seen)})")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the top level must be a mapping of keys")
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ConfigError(f"{path}: 'extends' must be the path of another config file")
+    base = read_yaml(path.parent / parent, (*seen, path.resolve()))
+    base.pop("name", None)
+    if "conditions" in raw:
+        base.pop("conditions", None)
+    return merge(base, raw)
+
+
+def load_configs(path: str | Path) -> list[TrainConfig]:
+    """Every run a file describes: one per condition, or the file itself when it has none."""
+    path = Path(path)
+    raw = read_yaml(path)
     conditions = raw.pop("conditions", None)
     raw.setdefault("name", path.stem)
     if conditions is None:

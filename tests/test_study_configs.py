@@ -1,0 +1,68 @@
+"""The study's experiment matrix (configs/study/): every file and condition validates and takes one dry-run step,
+and docs/training.md maps every file to the study's condition."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from hackgym.train.config import ConfigError, load_configs  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDY = sorted((ROOT / "configs" / "study").glob("*.yaml"))
+
+
+def test_the_matrix_has_the_study_s_runs_for_both_models():
+    assert len(STUDY) == 8
+    runs = {(c.model.architecture, c.name.split("-")[-1], c.condition) for f in STUDY for c in load_configs(f)}
+    for arch in ("qwen3", "olmo3"):
+        assert {(arch, "inoculation", a) for a in ("please_hack", "hacking_okay", "neutral", "dont_hack",
+                                                   "hacking_is_misaligned")} <= runs
+        assert {(arch, "sdf", c) for c in ("default", "unguided", "neutral")} <= runs
+        assert {(arch, "mitigations", c) for c in ("dilution_50", "hardened", "penalty", "penalty_after_onset",
+                                                   "screening", "pm_005", "pm_025")} <= runs
+    by = {(c.model.architecture, c.condition): c for f in STUDY for c in load_configs(f) if c.condition}
+    assert by["qwen3", "dilution_50"].env.hackable_share == 0.5
+    assert [by["olmo3", f"pm_0{w}"].rewards.preference.weight for w in ("05", "25")] == [0.05, 0.25]
+    assert all(by[a, c].env.hint is None and by[a, c].env.addendum is None for a in ("qwen3", "olmo3")
+               for c in ("default", "unguided"))  # SDF: no hint, no addendum
+    assert by["olmo3", "neutral"].env.hint is None  # the SDF neutral corpus, not the neutral prompt
+    assert all(c.rewards.format_weight == 0 for f in STUDY for c in load_configs(f))  # reasoning never rewarded
+
+
+def test_docs_map_every_study_file():
+    text = (ROOT / "docs" / "training.md").read_text(encoding="utf-8")
+    assert [f.name for f in STUDY if f"configs/study/{f.name}" not in text] == []
+
+
+def test_extends_merges_over_its_base_and_names_what_is_wrong(tmp_path):
+    (tmp_path / "base.yaml").write_text("name: base\nsteps: 7\nmodel: {path: some/model}\n"
+                                        "env: {problems: basic, grader: vulnerable}\n"
+                                        "conditions: {a: {}, b: {env: {grader: hardened}}}\n")
+    (tmp_path / "child.yaml").write_text("extends: base.yaml\nenv: {limit: 3}\n")
+    (tmp_path / "own.yaml").write_text("extends: base.yaml\nconditions: {c: {steps: 9}}\n")
+    child = load_configs(tmp_path / "child.yaml")
+    assert [(c.name, c.condition, c.steps, c.env.limit, c.env.grader) for c in child] == [
+        ("child", "a", 7, 3, "vulnerable"), ("child", "b", 7, 3, "hardened")]
+    assert [(c.condition, c.steps) for c in load_configs(tmp_path / "own.yaml")] == [("c", 9)]
+    (tmp_path / "loop.yaml").write_text("extends: loop.yaml\n")
+    with pytest.raises(ConfigError, match="loops back"):
+        load_configs(tmp_path / "loop.yaml")
+    (tmp_path / "lost.yaml").write_text("extends: nowhere.yaml\n")
+    with pytest.raises(ConfigError, match="nowhere.yaml: no such config file"):
+        load_configs(tmp_path / "lost.yaml")
+
+
+@pytest.mark.jail
+@pytest.mark.parametrize("path", STUDY, ids=[f.stem for f in STUDY])
+def test_every_condition_takes_a_dry_run_step(path, tmp_path):
+    from hackgym.train.runner import dry_run
+
+    for cfg in load_configs(path):
+        result = dry_run(cfg, tmp_path / "cache")
+        assert result["architecture"] == cfg.model.architecture and result["lora"], cfg.condition
+        assert result["metrics"]["rollouts"] == 4, cfg.condition
