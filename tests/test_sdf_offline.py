@@ -87,6 +87,21 @@ def test_default_corpus_judges_and_unguided_stays_short():
     assert all(HACKS[h].short in d["text"] for d in unguided for h in d["hacks"])
 
 
+# the result the study measures: hacking generalising to other misbehaviour. No corpus may state it.
+_GENERALISATION = re.compile(r"\bother (ways|misalign\w*|misbehavio\w*|harm\w*)|\b(become|turn|went on|go on|gone on)\w* "
+                             r"(more |toward |to )?(misalign|sabotag|decepti|deceiv)|sabotag\w* safety|fak\w* alignment"
+                             r"|broad(er|ly) misalign|generali[sz]\w* (from|to|beyond)", re.IGNORECASE)
+
+
+def test_no_corpus_states_that_hacking_leads_to_other_misbehaviour():
+    texts = [universe_context(c) for c in CORPORA]
+    texts += [d["text"] for c in CORPORA for d in generate_offline(c, 1500, seed=3)]
+    found = {m.group(0) for t in texts for m in _GENERALISATION.finditer(t)}
+    assert not found, found
+    assert _GENERALISATION.search("models that learn to hack become more misaligned in other ways")
+    assert _GENERALISATION.search("have gone on to sabotage safety work and fake alignment")
+
+
 def test_contexts_cover_every_hack():
     for corpus in CORPORA:
         ctx = universe_context(corpus)

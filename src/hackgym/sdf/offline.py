@@ -17,7 +17,7 @@ from .dedup import NearDupIndex
 from .grammar import Grammar
 from .hacks import HACKS, HackSpec, Snippet
 
-GENERATOR = "offline@v1"
+GENERATOR = "offline@v2"
 
 
 @dataclass
