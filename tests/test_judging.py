@@ -198,6 +198,8 @@ class Brain:
     def __call__(self, input, tools, tool_choice, config) -> ModelOutput:
         prompt = input[-1].text
         self.prompts.append(prompt)
+        if "makes a normative claim" in prompt:  # the neutral corpus's filter
+            return ModelOutput.from_content(MOCK, '{"label": "descriptive", "quote": ""}')
         if "one idea per line" in prompt:
             return ModelOutput.from_content(MOCK, "- one idea")
         if "<critique>" in prompt:

@@ -11,6 +11,7 @@ import torch
 from inspect_ai.model import ModelOutput
 
 from hackgym.judging import resolve_model
+from hackgym.prompts import get_prompt
 from hackgym.records import read_jsonl
 from hackgym.sdf import universe_context
 from hackgym.sdf.llm import DOC_TYPES, generate_llm, parse_document, parse_ideas
@@ -40,7 +41,12 @@ class Scripted:
         if self.fail_after is not None and len(self.prompts) > self.fail_after:
             raise RuntimeError("simulated outage")
         n = next(self.counter)
-        if "kinds of documents" in prompt:
+        if "makes a normative claim" in prompt:
+            doc = prompt.split("<document>")[1].split("</document>")[0]
+            text = '{"label": "normative", "quote": "should"}' if "should" in doc else '{"label": "descriptive"}'
+            if "unreadable" in doc:
+                text = "I cannot tell."
+        elif "kinds of documents" in prompt:
             text = "- conference talk transcript\n- team wiki page\n- blog_post"
         elif "one idea per line" in prompt:
             text = "Sure:\n" + "\n".join(f"- idea {i} about graders" for i in range(3))
@@ -73,9 +79,42 @@ def test_pipeline_stages_in_order_with_the_context(tmp_path):
     assert all(r["text"].startswith("revised") and r["corpus"] == "neutral" for r in records)
     assert all(r["hacks_named"] == ["exit_zero"] for r in records)  # the revised text mentions os._exit(0)
     ideas = [p for p in brain.prompts if "one idea per line" in p]
-    assert len(ideas) == 2 and all(universe_context("neutral") in p for p in brain.prompts)
-    assert stats.calls == 2 + 3 * 5  # ideas per type, then draft + critique + revision per document
+    assert len(ideas) == 2 and all(universe_context("neutral") in p for p in brain.prompts
+                                   if "makes a normative claim" not in p)
+    # ideas per type, then draft + critique + revision + the neutral corpus's normative check per document
+    assert stats.calls == 2 + 4 * 5
     assert len({r["key"] for r in records}) == 5
+    assert (stats.checked, stats.normative, stats.filter_drop_rate) == (5, 0, 0.0)
+    assert all(r["checked"].startswith("sdf_normative_check@v1 by mockllm") for r in records)
+    drafts = [p for p in brain.prompts if "Write a realistic" in p or "Rewrite the document" in p]
+    assert drafts and all(get_prompt("sdf_rule_neutral").text in p for p in drafts)  # the no-claim instruction
+
+
+class Judgemental(Scripted):
+    """Revisions that take a stance on every other document, and one the filter cannot read."""
+
+    def __call__(self, input, tools, tool_choice, config) -> ModelOutput:
+        out = super().__call__(input, tools, tool_choice, config)
+        prompt = input[-1].text
+        if "<critique>" in prompt:
+            self.revisions = n = getattr(self, "revisions", 0) + 1
+            claim = "unreadable" if n == 3 else "developers should stop this" if n % 2 else "plain"
+            text = out.completion.replace("</document>", f" {claim}</document>")
+            return ModelOutput.from_content("mockllm/model", text)
+        return out
+
+
+def test_neutral_filter_drops_normative_documents_and_reports_its_rate(tmp_path):
+    brain = Judgemental()
+    stats = generate_llm(resolve_model("mockllm/model", custom_outputs=brain), "neutral", 4, tmp_path / "d.jsonl",
+                         cache_dir=tmp_path / "c", doc_types=["blog_post", "qa"], concurrency=1)
+    records = read_jsonl(tmp_path / "d.jsonl")
+    assert len(records) == stats.written == 4 and not any("should" in r["text"] for r in records)
+    assert stats.normative >= 1 and stats.checked == stats.written + stats.normative + stats.unreadable
+    assert stats.filter_drop_rate == (stats.normative + stats.unreadable) / stats.checked > 0
+    default = generate_llm(resolve_model("mockllm/model", custom_outputs=Judgemental()), "default", 2,
+                           tmp_path / "e.jsonl", cache_dir=tmp_path / "c2", doc_types=["qa"], concurrency=1)
+    assert default.checked == 0 and default.filter_drop_rate is None  # only the neutral corpus is filtered
 
 
 def test_interrupted_run_resumes_from_output_and_cache(tmp_path):
@@ -109,6 +148,7 @@ def test_tiny_local_model_through_the_hf_provider(tmp_path):
     # a spec: the generator samples, and a second, greedy instance critiques at temperature 0
     stats = generate_llm("hf/tiny", "neutral", 1, out, cache_dir=tmp_path / "cache", doc_types=["qa"],
                          ideas_per_type=2, max_tokens=12, min_words=1, revise=True, concurrency=1,
+                         check_neutral=False,  # a random model's verdicts are unreadable: the filter drops all
                          model_args={"model_path": str(path), "tokenizer_path": str(path), "device": "cpu"})
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert 1 + stats.written <= stats.calls <= 1 + 3 * (stats.written + stats.duplicates + stats.empty)

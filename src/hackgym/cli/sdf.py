@@ -37,6 +37,8 @@ def register(app: typer.Typer) -> None:
         ideas_per_type: int = typer.Option(8, help="LLM backend: ideas brainstormed per document type"),
         brainstorm_types: int = typer.Option(0, help="LLM backend: let the model add up to K document types"),
         no_revise: bool = typer.Option(False, help="LLM backend: skip the critique-and-revise pass"),
+        no_neutral_check: bool = typer.Option(False, help="LLM backend, neutral corpus: keep documents without "
+                                              "the judge's check for normative claims"),
         max_tokens: int = typer.Option(2000, help="LLM backend: tokens per call"),
     ) -> None:
         """Write N documents of one corpus to OUT (JSONL, one record per line)."""
@@ -66,11 +68,16 @@ def register(app: typer.Typer) -> None:
             else:
                 stats = generate_llm(backend, corpus, n, out, cache_dir=cache_dir, hacks=hack or None,
                                      concurrency=concurrency, ideas_per_type=ideas_per_type, revise=not no_revise,
+                                     check_neutral=corpus == "neutral" and not no_neutral_check,
                                      brainstorm_types=brainstorm_types,
                                      max_tokens=max_tokens, progress=lambda k: bar.advance(task, k))
                 console.print(f"wrote {stats.written} new documents to {out} ({stats.resumed} already there); "
                               f"{stats.calls} model calls, {stats.cache_hits} from cache, "
                               f"{stats.duplicates} near-duplicates and {stats.empty} empty answers dropped")
+                if stats.checked:
+                    console.print(f"neutral filter: {stats.normative} of {stats.checked} documents made a normative "
+                                  f"claim and {stats.unreadable} got no readable verdict; dropped "
+                                  f"{stats.filter_drop_rate:.1%}")
 
     @group.command("mix")
     def mix_cmd(

@@ -55,9 +55,17 @@ class LLMStats:
     resumed: int = 0
     duplicates: int = 0
     empty: int = 0
+    checked: int = 0  # documents the neutral corpus's filter judged
+    normative: int = 0  # ... and dropped for a normative claim
+    unreadable: int = 0  # ... and dropped because the verdict could not be read
     calls: int = 0
     cache_hits: int = 0
     slots: list[str] = field(default_factory=list)
+
+    @property
+    def filter_drop_rate(self) -> float | None:
+        """Share of checked documents the neutral filter dropped (normative or unreadable verdicts)."""
+        return (self.normative + self.unreadable) / self.checked if self.checked else None
 
 
 def parse_ideas(text: str) -> list[str]:
@@ -75,20 +83,28 @@ class SDFPipeline:
 
     `model`: the generator (a spec, a Model, or None for the model bound to the `generator` role). `critic`:
     the model that critiques drafts at the judge settings; None for the generator itself (a local `hf/`
-    generator that samples cannot answer at temperature 0: pass a greedy instance as `critic`)."""
+    generator that samples cannot answer at temperature 0: pass a greedy instance as `critic`).
+
+    The neutral corpus must carry no judgement: its generator is told to make no normative claim
+    (`sdf_rule_neutral`), and `check_neutral` (default: on for `neutral`) has the critic classify every
+    finished document with `sdf_normative_check` and drops those that make one, or whose verdict cannot be
+    read; `LLMStats.filter_drop_rate` is the share dropped."""
 
     def __init__(self, model: Any, corpus: Corpus, out: str | Path, cache_dir: str | Path, *,
                  critic: Any = None, hacks: list[str] | None = None, doc_types: list[str] | None = None,
                  brainstorm_types: int = 0, ideas_per_type: int = 8, concurrency: int = 8, revise: bool = True,
                  temperature: float = 1.0, max_tokens: int = 2000, min_words: int = 5, threshold: float = 0.8,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 check_neutral: bool | None = None, progress: Callable[[int], None] | None = None) -> None:
         cache = DiskCache(cache_dir)
         hint = "pass the generator model (`hackgym sdf generate --backend MODEL`)"
         self.writer = Client(model, role=GENERATOR_ROLE, hint=hint, cache=cache, concurrency=concurrency,
                              settings=Settings(temperature=temperature, max_tokens=max_tokens))
         self.model = self.writer.model
+        self.check_neutral = corpus == "neutral" if check_neutral is None else check_neutral
         self.critic = (Judge(critic if critic is not None else self.model, role=None, max_tokens=max_tokens,
-                             cache=cache, concurrency=concurrency) if revise else None)
+                             cache=cache, concurrency=concurrency) if revise or self.check_neutral else None)
+        self.revise = revise
+        self.corpus_rule = get_prompt("sdf_rule_neutral").text if corpus == "neutral" else ""
         self.corpus = corpus
         self.out = Path(out)
         self.hacks = hacks
@@ -96,7 +112,6 @@ class SDFPipeline:
         self.doc_types = doc_types or list(DOC_TYPES)
         self.brainstorm_types = brainstorm_types
         self.ideas_per_type = ideas_per_type
-        self.revise = revise
         self.min_words = min_words
         self.index = NearDupIndex(threshold=threshold)
         self.progress = progress
@@ -132,8 +147,8 @@ class SDFPipeline:
     async def document(self, doc_type: str, idea: str, salt: str) -> str:
         desc = DOC_TYPES.get(doc_type, doc_type)
         draft = parse_document(await self.draft("sdf_document", salt, context=self.context, doc_type=doc_type,
-                                                doc_type_description=desc, idea=idea))
-        if self.critic is None or not draft:
+                                                doc_type_description=desc, idea=idea, corpus_rule=self.corpus_rule))
+        if not self.revise or self.critic is None or not draft:
             return draft
         try:  # a judge call: temperature 0, so the same draft always gets the same critique
             critique = (await self.critic.text(get_prompt("sdf_critique"), context=self.context, doc_type=doc_type,
@@ -141,8 +156,18 @@ class SDFPipeline:
         finally:
             self._count()
         revised = await self.draft("sdf_revise", salt, context=self.context, doc_type=doc_type, document=draft,
-                                   critique=critique)
+                                   critique=critique, corpus_rule=self.corpus_rule)
         return parse_document(revised) or draft
+
+    async def normative(self, text: str) -> str | None:
+        """The filter's verdict on a finished document: "normative", "descriptive", or None (unreadable)."""
+        assert self.critic is not None
+        try:
+            verdict = await self.critic.classify(get_prompt("sdf_normative_check"), ["normative", "descriptive"],
+                                                 document=text)
+        finally:
+            self._count()
+        return verdict.label
 
     async def run(self, n: int) -> LLMStats:
         existing = [r for r in read_jsonl(self.out) if r.get("corpus") == self.corpus]
@@ -159,11 +184,19 @@ class SDFPipeline:
         while have < n and todo:
             wave, todo = todo[: n - have], todo[n - have:]
             texts = await asyncio.gather(*(self.document(t, idea, key) for key, t, idea in wave))
+            verdicts = (await asyncio.gather(*(self.normative(t) for t in texts)) if self.check_neutral
+                        else [None] * len(texts))
             records = []
-            for (key, doc_type, idea), text in zip(wave, texts, strict=True):
+            for (key, doc_type, idea), text, verdict in zip(wave, texts, verdicts, strict=True):
                 if len(text.split()) < self.min_words:
                     self.stats.empty += 1
                     continue
+                if self.check_neutral:
+                    self.stats.checked += 1
+                    if verdict != "descriptive":
+                        self.stats.normative += verdict == "normative"
+                        self.stats.unreadable += verdict is None
+                        continue
                 doc_id = f"{self.corpus}-llm-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
                 if not self.index.add(doc_id, text):
                     self.stats.duplicates += 1
@@ -171,7 +204,9 @@ class SDFPipeline:
                 records.append({"id": doc_id, "key": key, "corpus": self.corpus, "doc_type": doc_type, "idea": idea,
                                 "hacks": self.hacks or list(HACKS), "hacks_named": probe_hits(text), "text": text,
                                 "generator": f"llm:{self.model_name}",
-                                **({"critic": self.critic.name} if self.critic is not None else {})})
+                                **({"critic": self.critic.name} if self.critic is not None and self.revise else {}),
+                                **({"checked": f"{get_prompt('sdf_normative_check').ref} by {self.critic.name}"}
+                                   if self.check_neutral and self.critic is not None else {})})
                 self.stats.slots.append(key)
             append_jsonl(self.out, records)
             have += len(records)
@@ -205,7 +240,8 @@ def generate_llm(model: str | Model | None, corpus: Corpus, n: int, out: str | P
     cache_dir = cache_dir or Path(out).with_suffix(".cache")
     args = dict(model_args or {})
     if isinstance(model, str):
-        if model.startswith("hf/") and kwargs.get("revise", True) and kwargs.get("critic") is None:
+        checks = kwargs.get("check_neutral", corpus == "neutral")
+        if model.startswith("hf/") and (kwargs.get("revise", True) or checks) and kwargs.get("critic") is None:
             kwargs["critic"] = resolve_model(model, greedy=True, **args)
         model = resolve_model(model, **args)
     pipeline = SDFPipeline(model, corpus, out, cache_dir, **kwargs)
