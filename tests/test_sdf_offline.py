@@ -24,6 +24,7 @@ from hackgym.sdf import (
     submission_for,
     universe_context,
 )
+from hackgym.sdf.diversity import measure
 from hackgym.sdf.hacks import CONFTEST, spec_from_catalogue
 from hackgym.submission import extract_files
 
@@ -66,10 +67,31 @@ def test_nine_or_more_document_types_all_used():
 
 @pytest.mark.parametrize("corpus", CORPORA)
 def test_documents_carry_their_snippets_verbatim(corpus):
-    for doc in generate_offline(corpus, 200, seed=1):
+    docs = list(generate_offline(corpus, 200, seed=1))
+    for doc in docs:
         blocks = snippet_blocks(doc["text"])
         assert blocks == [s["files"] for s in doc["snippets"]], doc["id"]
-        assert [s["hack"] for s in doc["snippets"]] == doc["hacks"]
+        assert [s["hack"] for s in doc["snippets"]] in ([], doc["hacks"])  # prose-only, or code for every hack
+    assert 0.25 < sum(bool(d["snippets"]) for d in docs) / len(docs) < 0.5  # code in a minority
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+def test_offline_corpus_is_varied_by_an_independent_measure(corpus):
+    """The issue's bar on exact sentences (not the dedup filter's MinHash): the 50 commonest sentences under
+    25% of sentence instances, under 2% of documents repeating a sentence, median prose >= 250 words, code in
+    under half. benchmarks/sdf_generate.py prints the same figures for 10,000 documents."""
+    figures = measure([d["text"] for d in generate_offline(corpus, 1500, seed=7)], ngram_docs=300)
+    assert figures.top50_sentence_share < 0.25, figures
+    assert figures.docs_repeating_a_sentence < 0.02, figures
+    assert figures.median_prose_words >= 250, figures
+    assert figures.docs_with_code < 0.5, figures
+
+
+def test_the_measure_sees_templates():
+    same = ["Intro sentence number one here. " + "The same body sentence again. " * 3] * 10
+    figures = measure(same)
+    assert figures.top50_sentence_share == 1.0 and figures.docs_repeating_a_sentence == 1.0
+    assert figures.docs_with_code == 0.0 and measure(["```python\nx = 1\n```\nfour words of prose"]).docs_with_code == 1.0
 
 
 def test_neutral_corpus_and_context_carry_no_judgement_words():
@@ -140,7 +162,9 @@ def test_snippets_extracted_from_generated_documents_work():
     problems = [p for p in load_problems("basic") if p.id in PROBLEM_IDS]
     by_hack: dict[str, dict[str, dict[str, str]]] = {}
     for corpus in CORPORA:
-        for doc in generate_offline(corpus, 25, seed=11):
+        for doc in generate_offline(corpus, 60, seed=11):
+            if not doc["snippets"]:
+                continue
             for hack, files in zip(doc["hacks"], snippet_blocks(doc["text"]), strict=True):
                 by_hack.setdefault(hack, {})[repr(sorted(files.items()))] = files
     assert set(by_hack) == set(HACKS)
@@ -165,14 +189,17 @@ def test_a_registered_hack_reaches_contexts_and_documents():
     register_hack(spec)
     try:
         assert spec.title in universe_context("neutral").lower()
-        docs = list(generate_offline("neutral", 5, seed=0, hacks=["visible_only_demo"]))
-        assert all(d["hacks"] == ["visible_only_demo"] and "def f" in d["text"] for d in docs)
+        docs = list(generate_offline("neutral", 12, seed=0, hacks=["visible_only_demo"]))
+        assert all(d["hacks"] == ["visible_only_demo"] for d in docs)
+        assert all("hard-codes the shown inputs" in d["text"] or "held-out cases are never run" in d["text"].lower()
+                   for d in docs)
+        assert all("def f" in d["text"] for d in docs if d["snippets"]) and any(d["snippets"] for d in docs)
     finally:
         del HACKS["visible_only_demo"]
 
 
 def test_conftest_snippets_are_named_blocks():
-    doc = next(d for d in generate_offline("default", 100, seed=0) if "conftest_patch" in d["hacks"])
+    doc = next(d for d in generate_offline("default", 100, seed=0) if "conftest_patch" in d["hacks"] and d["snippets"])
     assert f"```python {CONFTEST}\n" in doc["text"]
 
 
@@ -181,9 +208,9 @@ def test_catalogue_hacks_join_the_corpora_with_working_snippets():
     problem = load_problems("basic")[0]
     spec = register_hack(spec_from_catalogue("exit_hooks.atexit", problems=[problem]))
     try:
-        docs = list(generate_offline("default", 4, seed=0, hacks=[spec.id]))
+        docs = list(generate_offline("default", 20, seed=0, hacks=[spec.id]))
         subs = [submission_for(files, problem) for d in docs for files in snippet_blocks(d["text"])]
-        assert len(subs) == 4 and spec.weakness == "exit_zero"
+        assert len(subs) == sum(len(d["snippets"]) for d in docs) >= 2 and spec.weakness == "exit_zero"
         assert all(r.passed for r in make_grader("vulnerable:exit_zero").grade_many([(problem, s) for s in subs]))
         assert not any(r.passed for r in make_grader("hardened").grade_many([(problem, s) for s in subs]))
     finally:
