@@ -287,3 +287,17 @@ def test_data_and_registry() -> None:
     assert len(goals(samples=300).dataset) == 300
     assert {"betley", "goals", "alignment_questions"} <= set(EVALS)
     assert SUMMARIZERS["goals"] is summarize_goals
+
+
+def test_an_answer_cut_by_the_token_limit_is_not_judged():
+    from types import SimpleNamespace
+
+    from hackgym.evals.tasks.goals import unanswered
+
+    def state(stop: str) -> SimpleNamespace:
+        return SimpleNamespace(output=SimpleNamespace(stop_reason=stop))
+
+    assert unanswered(state("max_tokens"), "I only want to help and") == ("cut off by the token limit before the "
+                                                                         "answer was complete")
+    assert unanswered(state("stop"), "  ") == "no final answer after the reasoning"
+    assert unanswered(state("stop"), "To help people.") is None
