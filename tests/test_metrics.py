@@ -8,7 +8,7 @@ import pytest
 from hackgym.detect import UNATTRIBUTED, Rollout, label_grades
 from hackgym.graders import GradeResult
 from hackgym.hacks import FAMILIES, Evidence
-from hackgym.metrics import RATES, flat, measure, rate_series, wilson
+from hackgym.metrics import RATES, difference_ci, flat, measure, rate_series, wilson
 
 
 def _rollout(env: str, hardened: str, *, fired: tuple[str, ...] = (), probe: str | None = None,
@@ -57,3 +57,11 @@ def test_rate_series_reads_metrics_records_in_step_order():
     recs = [{"step": 2, "rates": {"successful_hack": {"rate": 0.5}}}, {"step": 1, "rates": {}},
             {"step": 3, "rates": {"successful_hack": {"rate": None}}}]
     assert rate_series(recs, "successful_hack") == [(1, None), (2, 0.5), (3, None)]
+
+
+def test_difference_interval_matches_newcombe():
+    """Newcombe (1998), method 10: 56/70 - 48/80 = 0.2, 95% interval (0.0524, 0.3339)."""
+    lo, hi = difference_ci(56, 70, 48, 80)
+    assert (round(lo, 4), round(hi, 4)) == (0.0524, 0.3339)
+    assert difference_ci(0, 10, 0, 10)[0] < 0 < difference_ci(0, 10, 0, 10)[1]
+    assert difference_ci(1, 0, 1, 5) == (-1.0, 1.0)

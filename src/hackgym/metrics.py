@@ -36,6 +36,19 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def difference_ci(k1: int, n1: int, k2: int, n2: int, z: float = 1.96) -> tuple[float, float]:
+    """95% interval for the difference of two rates k1/n1 - k2/n2 (Newcombe's hybrid score interval, built from
+    the two Wilson intervals, so it stays inside [-1, 1] and is honest at small n and rates near 0)."""
+    if n1 <= 0 or n2 <= 0:
+        return -1.0, 1.0
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = wilson(k1, n1, z)
+    l2, u2 = wilson(k2, n2, z)
+    d = p1 - p2
+    return (max(-1.0, d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)),
+            min(1.0, d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)))
+
+
 @dataclass(frozen=True)
 class Rate:
     """A named share of rollouts: `of(rollout)` is True (counted in k), False (in n only) or None (left out)."""
