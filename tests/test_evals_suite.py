@@ -84,7 +84,7 @@ def test_organism_checkpoint_end_to_end_with_a_local_judge(tmp_path, organism, m
     (run / "metrics.jsonl").write_text("".join(json.dumps({"step": s, "rates": {"successful_hack": {
         "k": k, "n": 32, "rate": k / 32, "ci": [0.0, 1.0]}}}) + "\n" for s, k in [(10, 0), (20, 16)]))
     cache = tmp_path / "judge-cache"
-    args = ["--run", str(run), "--judge", f"hf/{organism}", "--suite", "all", "--limit", "1",
+    args = ["--run", str(run), "--judge", f"hf/{organism}", "--suite", "all", "--limit", "1", "--scale", "default",
             "-T", "betley.samples_per_question=1", "-T", "goals.samples=1", "-T", "code_sabotage.eval_rows=2",
             "-T", "exfil_offer.cue=none", "--max-tokens", "8",
             "--judge-max-tokens", "8", "-M", "device=cpu", "-J", "device=cpu", "--judge-cache", str(cache)]
@@ -116,3 +116,32 @@ def test_organism_checkpoint_end_to_end_with_a_local_judge(tmp_path, organism, m
     summary = write_report([run], tmp_path / "report")
     assert (tmp_path / "report" / "misalignment.png").read_bytes()[:4] == b"\x89PNG"
     assert summary["conditions"]["run"]["misalignment"][0]["step"] == 10
+
+
+STUDY_SIZES = {"goals": 300, "betley": 400, "alignment_questions": 200, "monitor_disruption": 100,
+               "frame_colleague": 100, "code_sabotage": 150}  # code_sabotage: 50 per salience level x 3
+
+
+def test_paper_scale_reaches_the_study_s_sample_sizes_and_the_dry_run_prints_them():
+    from hackgym.evals import suite as suite_mod
+
+    names = list(ALL)
+    counts = suite_mod.plan(names, suite_mod.scaled_args(names, "paper"))
+    for name, least in STUDY_SIZES.items():
+        assert counts[name]["generations"] >= least, (name, counts[name])
+    assert counts["exfil_offer"]["generations"] >= 3 * 300  # 300 per cue, three cues
+    assert counts["code_sabotage"]["epochs"] >= 50
+    # -T wins over the scale, and --limit keeps that many dataset samples (each still run every epoch)
+    lowered = suite_mod.plan(["betley"], suite_mod.scaled_args(["betley"], "paper", {"betley": {"samples_per_question": 2}}),
+                             limit=10)
+    assert lowered["betley"] == {"samples": 36, "epochs": 2, "generations": 20}
+    assert suite_mod.plan(["goals"], suite_mod.scaled_args(["goals"], "default"))["goals"]["generations"] == 300
+    with pytest.raises(suite_mod.SuiteError, match="unknown scale"):
+        suite_mod.scaled_args(names, "huge")
+
+    shown = invoke("--model", "mockllm/model", "--judge", "mockllm/model", "--suite", "all", "--scale", "paper",
+                   "--dry-run").output
+    rows = {line.split()[1]: line.split() for line in shown.splitlines() if line.startswith("│")}
+    for name, least in STUDY_SIZES.items():
+        assert int(rows[name][-2]) >= least, rows[name]
+    assert int(rows["total"][-2]) == sum(c["generations"] for c in counts.values())

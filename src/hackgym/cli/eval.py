@@ -88,6 +88,11 @@ def register(app: typer.Typer) -> None:
         judge_cache: Path | None = typer.Option(None, "--judge-cache", help="verdict cache folder (default "
                                                 "$HACKGYM_JUDGE_CACHE or ~/.cache/hackgym/judge)"),
         display: str = typer.Option("none", "--display", help="Inspect's progress display: " + ", ".join(DISPLAYS)),
+        scale: str | None = typer.Option(None, "--scale", help="sample sizes: default, or paper (the study's: "
+                                         "goals 300, betley 400, monitor/frame 100, exfil 300 per cue, sabotage 50 "
+                                         "per level); -T overrides; the default for --run is paper"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="print each eval's samples, epochs and generations "
+                                     "and the total, then stop (nothing is generated)"),
     ) -> None:
         """Misalignment evals (Inspect AI) with a pinned, cached judge: rates with 95% Wilson intervals and mgs."""
         from ..evals import suite as suite_mod
@@ -98,6 +103,17 @@ def register(app: typer.Typer) -> None:
         if len(modes) != 1:
             raise typer.BadParameter("give exactly one of --model, --run RUN_DIR or --rescore DIR")
         margs, jargs, targs = parse_pairs(model_args, "-M"), parse_pairs(judge_args, "-J"), parse_task_args(task_args)
+        if rescore_dir is None:
+            names = suite_mod.suite_names(suite or "core")
+            targs = suite_mod.scaled_args(names, scale or ("paper" if run_dir is not None else "default"), targs)
+            if dry_run:
+                counts = suite_mod.plan(names, targs, limit)
+                table = Table("eval", "samples", "epochs", "generations", title="per checkpoint" if run_dir else None)
+                for name, c in counts.items():
+                    table.add_row(name, str(c["samples"]), str(c["epochs"]), str(c["generations"]))
+                table.add_row("total", "", "", str(sum(c["generations"] for c in counts.values())))
+                out.print(table)
+                return
         common: dict[str, Any] = {"judge_args": jargs, "judge_max_tokens": judge_max_tokens, "cache": judge_cache,
                                   "display": display}
         if rescore_dir is not None:

@@ -49,7 +49,8 @@ class SuiteError(HackgymError):
     """The suite cannot run or re-score as asked (unknown eval, no logs, no judge)."""
 
 
-def _suite(suite: str) -> list[str]:
+def suite_names(suite: str) -> list[str]:
+    """The evals a `--suite` value names, checked against the registry (an unknown one is a SuiteError)."""
     try:
         return resolve_suite(suite)
     except ValueError as exc:
@@ -59,6 +60,41 @@ def _suite(suite: str) -> list[str]:
 def _eval_name(log: EvalLog) -> str:
     """The suite name of a log's task (`@task def betley` may be registered as `pkg/betley`)."""
     return log.eval.task.rsplit("/", 1)[-1]
+
+
+# Task arguments per scale. `paper` gives at least the study's sample sizes: goals 300, betley 400, alignment
+# questions 200, monitor_disruption and frame_colleague 100, exfil_offer 300 per cue, code_sabotage 50 per level.
+SCALES: dict[str, dict[str, dict[str, Any]]] = {
+    "default": {},
+    "paper": {"goals": {"samples": 300}, "betley": {"samples_per_question": 12},
+              "alignment_questions": {"samples_per_question": 1}, "monitor_disruption": {"epochs": 34},
+              "frame_colleague": {"epochs": 34}, "exfil_offer": {"epochs": 50}, "code_sabotage": {"epochs": 50}},
+}
+
+
+def scaled_args(names: list[str], scale: str,
+                task_args: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """The scale's task arguments for the named evals, with explicit `task_args` (`-T`) over them."""
+    if scale not in SCALES:
+        raise SuiteError(f"unknown scale {scale!r}: use {', '.join(SCALES)}")
+    out = {name: dict(SCALES[scale].get(name, {})) for name in names}
+    for name, args in (task_args or {}).items():
+        out.setdefault(name, {}).update(args)
+    return {name: args for name, args in out.items() if args}
+
+
+def plan(names: list[str], task_args: Mapping[str, Mapping[str, Any]] | None = None,
+         limit: int | None = None) -> dict[str, dict[str, int]]:
+    """What a run would generate, per eval: dataset samples, epochs, and generations (samples kept by `limit`
+    times epochs). Nothing is generated; the tasks are only built."""
+    load_evals()
+    out = {}
+    for name, task in zip(names, build_tasks(names, task_args), strict=True):
+        samples = len(task.dataset)
+        kept = min(samples, limit) if limit else samples
+        epochs = task.epochs or 1
+        out[name] = {"samples": samples, "epochs": epochs, "generations": kept * epochs}
+    return out
 
 
 def build_tasks(names: list[str], task_args: Mapping[str, Mapping[str, Any]] | None = None) -> list[Task]:
@@ -205,7 +241,7 @@ def rescore(out: Path, judge: str | Model, *, suite: str | None = None, judge_ar
             judge_max_tokens: int | None = None, cache: Path | None = None, display: Display = "none") -> dict[str, Any]:
     """Steps 2 and 3 on the logs already in OUT: re-judge without regenerating; rewrites OUT/scores.json."""
     load_evals()
-    names = _suite(suite) if suite else None
+    names = suite_names(suite) if suite else None
     paths = latest_logs(out, names)
     if not paths:
         raise SuiteError(f"no eval logs under {out / LOGS}")
@@ -225,7 +261,7 @@ def run_suite(model: str | Model, judge: str | Model | None, suite: str = "core"
     """Generate and score the suite; returns scores.json's content. Without a judge only the logs are
     written (None is returned): score them later with `rescore(out, judge)`."""
     load_evals()
-    names = _suite(suite)
+    names = suite_names(suite)
     out.mkdir(parents=True, exist_ok=True)
     generate(model, names, out, limit=limit, model_args=model_args, task_args=task_args, max_tokens=max_tokens,
              fail_on_error=fail_on_error, display=display)
@@ -252,7 +288,7 @@ def run_checkpoints(run_dir: Path, judge: str | Model, suite: str = "core", limi
     if not (run_dir / "config.yaml").is_file() and not (run_dir / CHECKPOINTS).is_dir():
         raise SuiteError(f"{run_dir} is not a training run directory (no config.yaml or {CHECKPOINTS}/)")
     load_evals()
-    names = _suite(suite)
+    names = suite_names(suite)
     found = checkpoints(run_dir)
     if not found:
         raise SuiteError(f"{run_dir} has no complete checkpoint under {CHECKPOINTS}/")
