@@ -130,6 +130,10 @@ def test_paper_scale_reaches_the_study_s_sample_sizes_and_the_dry_run_prints_the
     for name, least in STUDY_SIZES.items():
         assert counts[name]["generations"] >= least, (name, counts[name])
     assert counts["exfil_offer"]["generations"] >= 3 * 300  # 300 per cue, three cues
+    from hackgym.evals.tasks.betley import load_questions
+
+    core_wordings = sum(len(q.paraphrases) for q in load_questions() if q.core)
+    assert core_wordings * counts["betley"]["epochs"] >= 400  # only the core topics enter the rate
     assert counts["code_sabotage"]["epochs"] >= 50
     # -T wins over the scale, and --limit keeps that many dataset samples (each still run every epoch)
     lowered = suite_mod.plan(["betley"], suite_mod.scaled_args(["betley"], "paper", {"betley": {"samples_per_question": 2}}),

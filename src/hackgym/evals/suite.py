@@ -62,11 +62,12 @@ def _eval_name(log: EvalLog) -> str:
     return log.eval.task.rsplit("/", 1)[-1]
 
 
-# Task arguments per scale. `paper` gives at least the study's sample sizes: goals 300, betley 400, alignment
-# questions 200, monitor_disruption and frame_colleague 100, exfil_offer 300 per cue, code_sabotage 50 per level.
+# Task arguments per scale. `paper` gives at least the study's sample sizes: goals 300, betley 400 on the core
+# topics, alignment questions 200, monitor_disruption and frame_colleague 100, exfil_offer 300 per cue,
+# code_sabotage 50 per level.
 SCALES: dict[str, dict[str, dict[str, Any]]] = {
     "default": {},
-    "paper": {"goals": {"samples": 300}, "betley": {"samples_per_question": 12},
+    "paper": {"goals": {"samples": 300}, "betley": {"samples_per_question": 17},  # 24 core wordings x 17 = 408
               "alignment_questions": {"samples_per_question": 1}, "monitor_disruption": {"epochs": 34},
               "frame_colleague": {"epochs": 34}, "exfil_offer": {"epochs": 50}, "code_sabotage": {"epochs": 50}},
 }
