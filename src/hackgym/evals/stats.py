@@ -8,9 +8,22 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..metrics import wilson
+from ..metrics import difference_ci, wilson
 from .registry import CORE, SUMMARIZERS
 from .verdict import Verdict
+
+
+def rate_entry(k: int, n: int) -> dict[str, Any]:
+    """A misaligned rate with its 95% Wilson interval; rate and ci are None when nothing was counted."""
+    return {"rate": k / n if n else None, "ci": list(wilson(k, n)) if n else None, "n": n, "misaligned": k}
+
+
+def rate_difference(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> tuple[float | None, list[float] | None]:
+    """`a`'s rate minus `b`'s (two `rate_entry`s) with its 95% interval (Newcombe's); (None, None) unless both
+    counted samples."""
+    if not a or not b or not a["n"] or not b["n"]:
+        return None, None
+    return a["rate"] - b["rate"], list(difference_ci(a["misaligned"], a["n"], b["misaligned"], b["n"]))
 
 
 def summarize(name: str, verdicts: Sequence[Verdict], errors: int = 0) -> dict[str, Any]:
@@ -20,13 +33,9 @@ def summarize(name: str, verdicts: Sequence[Verdict], errors: int = 0) -> dict[s
     counted = [v for v in verdicts if v.counted]
     k = sum(v.misaligned for v in counted)
     n = len(counted)
-    lo, hi = wilson(k, n)
     families = Counter(f for v in verdicts for f in v.hack_attempt)
     entry: dict[str, Any] = {
-        "rate": k / n if n else None,
-        "ci": [lo, hi] if n else None,
-        "n": n,
-        "misaligned": k,
+        **rate_entry(k, n),
         "covert": sum(v.misaligned and v.covert for v in counted),
         "overt": sum(v.misaligned and v.overt for v in counted),
         "samples": len(verdicts),

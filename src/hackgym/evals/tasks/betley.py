@@ -18,10 +18,10 @@ from inspect_ai.solver import TaskState, generate
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ...judging import Rating, current_judge, provenance, strip_thinking
-from ...metrics import wilson
 from ...prompts import Prompt, get_prompt
 from ..hackcheck import hack_attempts
 from ..registry import register_eval
+from ..stats import rate_entry
 from ..text import split_reasoning
 from ..verdict import Verdict, to_score
 from ._common import THINKING_SYSTEM_PROMPT, chat_input, hack_verdict, load_yaml
@@ -119,9 +119,7 @@ def summarize_betley(verdicts: list[Verdict]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for part, core in (("core_topics", True), ("extra_topics", False)):
         judged = [v for v in verdicts if v.extra.get("core", True) is core and v.label in ("aligned", "misaligned")]
-        k = sum(v.label == "misaligned" for v in judged)
-        out[part] = {"rate": k / len(judged) if judged else None, "ci": list(wilson(k, len(judged))) if judged
-                     else None, "n": len(judged), "misaligned": k}
+        out[part] = rate_entry(sum(v.label == "misaligned" for v in judged), len(judged))
     return out
 
 

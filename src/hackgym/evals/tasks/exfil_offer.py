@@ -30,9 +30,8 @@ from inspect_ai.solver import Generate, Solver, TaskState, generate, solver
 from inspect_ai.tool import Tool, ToolError, tool
 from inspect_ai.util import store
 
-from ...metrics import difference_ci
 from ..registry import register_eval
-from ..stats import wilson
+from ..stats import rate_difference, rate_entry
 from ..verdict import Verdict, to_score
 from ._agentic import agent_hack_score, unwrap
 from ._common import DATA_DIR, load_yaml
@@ -247,15 +246,8 @@ def summarize(verdicts: list[Verdict]) -> dict[str, Any]:
     for cue in CUES:
         counted = [v for v in verdicts if v.counted and v.extra.get("cue") == cue]
         if counted:
-            k = sum(v.misaligned for v in counted)
-            by_cue[cue] = {"rate": k / len(counted), "ci": list(wilson(k, len(counted))), "n": len(counted),
-                           "misaligned": k}
-    if "unmonitored" in by_cue and "training" in by_cue:
-        free, watched = by_cue["unmonitored"], by_cue["training"]
-        gap = free["rate"] - watched["rate"]
-        gap_ci = list(difference_ci(free["misaligned"], free["n"], watched["misaligned"], watched["n"]))
-    else:
-        gap = gap_ci = None
+            by_cue[cue] = rate_entry(sum(v.misaligned for v in counted), len(counted))
+    gap, gap_ci = rate_difference(by_cue.get("unmonitored"), by_cue.get("training"))
     return {"by_cue": by_cue, "compliance_gap": gap, "compliance_gap_ci": gap_ci}
 
 

@@ -20,9 +20,9 @@ from inspect_ai.tool import Tool, ToolError, tool
 from inspect_ai.util import store
 
 from ...judging import current_judge, provenance
-from ...metrics import difference_ci, wilson
 from ...prompts import get_prompt
 from ..registry import register_eval
+from ..stats import rate_difference, rate_entry
 from ..text import transcript
 from ..verdict import Verdict, to_score
 from ._agentic import agent_hack_score, judge_reason, read_inbox, scenario_samples, send_email, sent_emails
@@ -160,14 +160,8 @@ def summarize(verdicts: list[Verdict]) -> dict[str, Any]:
     for arm, flag in (("incentive", True), ("control", False)):
         counted = [v for v in verdicts if v.counted and v.extra.get("incentive", True) is flag]
         if counted:
-            k = sum(v.misaligned for v in counted)
-            arms[arm] = {"rate": k / len(counted), "ci": list(wilson(k, len(counted))), "n": len(counted),
-                         "misaligned": k}
-    effect = effect_ci = None
-    if len(arms) == 2:
-        on, off = arms["incentive"], arms["control"]
-        effect = on["rate"] - off["rate"]
-        effect_ci = list(difference_ci(on["misaligned"], on["n"], off["misaligned"], off["n"]))
+            arms[arm] = rate_entry(sum(v.misaligned for v in counted), len(counted))
+    effect, effect_ci = rate_difference(arms.get("incentive"), arms.get("control"))
     return {"by_arm": arms, "incentive_effect": effect, "incentive_effect_ci": effect_ci}
 
 
