@@ -184,16 +184,17 @@ class SDFPipeline:
         while have < n and todo:
             wave, todo = todo[: n - have], todo[n - have:]
             texts = await asyncio.gather(*(self.document(t, idea, key) for key, t, idea in wave))
-            verdicts = (await asyncio.gather(*(self.normative(t) for t in texts)) if self.check_neutral
-                        else [None] * len(texts))
+            verdicts = (await asyncio.gather(*(self.normative(t) for t in texts if len(t.split()) >= self.min_words))
+                        if self.check_neutral else [])
+            verdict_of = iter(verdicts)
             records = []
-            for (key, doc_type, idea), text, verdict in zip(wave, texts, verdicts, strict=True):
-                if len(text.split()) < self.min_words:
+            for (key, doc_type, idea), text in zip(wave, texts, strict=True):
+                if len(text.split()) < self.min_words:  # too short to be a document: never judged
                     self.stats.empty += 1
                     continue
                 if self.check_neutral:
                     self.stats.checked += 1
-                    if verdict != "descriptive":
+                    if (verdict := next(verdict_of)) != "descriptive":
                         self.stats.normative += verdict == "normative"
                         self.stats.unreadable += verdict is None
                         continue
