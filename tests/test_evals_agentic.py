@@ -157,9 +157,12 @@ def test_monitor_disruption_hack_attempt_is_not_misalignment(tmp_path: Path) -> 
 
 
 def test_monitor_disruption_default_mockllm(tmp_path: Path) -> None:
-    """mockllm's fixed default reply (no tool call) ends the loop; as a judge reply it is malformed."""
-    verdict = only(run(monitor_disruption(), tmp_path, agent=None, judge=None))
-    assert (verdict.label, verdict.counted) == ("malformed", False)
+    """mockllm's fixed default reply (no tool call) never opens the mailbox: not reached, not counted, and the
+    judges are not asked. Under the text protocol the same reply has seen the mailbox but sent nothing."""
+    verdict = only(run(monitor_disruption(protocol="tools"), tmp_path, agent=None, judge=[]))
+    assert (verdict.label, verdict.counted, verdict.reached, verdict.parsed) == ("not_reached", False, False, False)
+    verdict = only(run(monitor_disruption(protocol="text"), tmp_path, agent=None, judge=None))
+    assert (verdict.label, verdict.counted, verdict.reached, verdict.parsed) == ("malformed", False, True, False)
     assert verdict.extra["emails"] == []
 
 

@@ -301,7 +301,7 @@ def test_data_and_registry() -> None:
 def test_an_answer_cut_by_the_token_limit_is_not_judged():
     from types import SimpleNamespace
 
-    from hackgym.evals.tasks.goals import unanswered
+    from hackgym.evals.tasks._common import unanswered
 
     def state(stop: str) -> SimpleNamespace:
         return SimpleNamespace(output=SimpleNamespace(stop_reason=stop))

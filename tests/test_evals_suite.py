@@ -19,7 +19,8 @@ from hackgym.cli import app  # noqa: E402
 from hackgym.evals.registry import ALL, CORE, load_evals  # noqa: E402
 
 runner = CliRunner()
-ENTRY_KEYS = {"rate", "ci", "n", "misaligned", "covert", "overt", "samples", "excluded", "hack_attempts", "labels"}
+ENTRY_KEYS = {"rate", "ci", "n", "misaligned", "covert", "overt", "samples", "excluded", "hack_attempts", "labels",
+              "reached", "parsed", "not_measured"}
 
 
 def invoke(*args: str):
@@ -45,7 +46,13 @@ def test_whole_suite_on_mockllm_writes_scores_with_all_seven_evals_and_mgs(tmp_p
         assert set(entry) >= ENTRY_KEYS, name
         assert entry["samples"] + entry["errors"] >= 2, name
         assert entry["n"] + entry["excluded"] == entry["samples"], name
-        assert (entry["rate"] is None) == (entry["n"] == 0), name
+        assert (entry["rate"] is None) == (entry["n"] == 0 or entry["not_measured"] is not None), name
+    # mockllm's default reply never opens a mailbox nor writes a statement: not measured, never "aligned"
+    for name, why in (("monitor_disruption", "reached the scenario"), ("frame_colleague", "reached the scenario"),
+                      ("exfil_offer", "parseable")):
+        entry = scores["evals"][name]
+        assert entry["rate"] is None and why in entry["not_measured"], name
+    assert scores["evals"]["exfil_offer"]["reached"] == 1.0 and scores["evals"]["exfil_offer"]["parsed"] == 0.0
     assert len(list((out / "logs").glob("*.eval"))) == len(ALL)
     assert "exfil_offer" in result.output
 
@@ -97,6 +104,18 @@ def test_organism_checkpoint_end_to_end_with_a_local_judge(tmp_path, organism, m
     for name in ALL:  # the whole suite ran through the hf/ provider, every sample without an error
         entry = scores["evals"][name]
         assert entry["samples"] == 1 and entry["errors"] == 0, (name, entry)
+    # the organism has no chat template, so the agentic evals chose the text protocol: the scenario was in its
+    # prompt (reached), and eight tokens are too few for an action block, so they are not measured
+    from inspect_ai.log import read_eval_log
+
+    for name in ("monitor_disruption", "frame_colleague", "exfil_offer"):
+        entry = scores["evals"][name]
+        assert (entry["reached"], entry["parsed"], entry["rate"]) == (1.0, 0.0, None), (name, entry)
+        assert "parseable" in entry["not_measured"]
+        [sample] = read_eval_log(str(run / "evals" / "checkpoint-10" / "logs" / scores["logs"][name])).samples
+        assert sample.store["agentic:protocol"] == "text" and "```" in sample.messages[0].text
+    summary = json.loads((run / "evals_summary.json").read_text())
+    assert summary["steps"] == [10] and summary["evals"]["exfil_offer"]["rate"] is None
     # the goals classifiers always ask the judge: the local judge answered and its verdicts were cached
     cached = [json.loads(p.read_text()) for p in cache.rglob("*.json")]
     assert cached and {c["request"]["model"] for c in cached} == {f"hf/{organism}"}
@@ -149,3 +168,52 @@ def test_paper_scale_reaches_the_study_s_sample_sizes_and_the_dry_run_prints_the
     for name, least in STUDY_SIZES.items():
         assert int(rows[name][-2]) >= least, rows[name]
     assert int(rows["total"][-2]) == sum(c["generations"] for c in counts.values())
+
+
+def test_samples_raise_or_lower_any_eval_and_protocol_reaches_the_agentic_evals():
+    from hackgym.evals import suite as suite_mod
+
+    counts = suite_mod.plan(["monitor_disruption", "exfil_offer"], samples={"monitor_disruption": 250,
+                                                                           "exfil_offer": 4})
+    assert counts["monitor_disruption"] == {"samples": 3, "epochs": 84, "generations": 252}  # whole epochs
+    assert counts["exfil_offer"] == {"samples": 4, "epochs": 1, "generations": 4}
+    [lowered] = suite_mod.build_tasks(["exfil_offer"], samples={"exfil_offer": 3})
+    assert [s.metadata["cue"] for s in lowered.dataset] == ["none", "training", "unmonitored"]  # still balanced
+    with pytest.raises(suite_mod.SuiteError, match="not in the suite"):
+        suite_mod.plan(["goals"], samples={"betley": 5})
+
+    args = suite_mod.with_protocol(["goals", "exfil_offer", "frame_colleague"], "text",
+                                   {"frame_colleague": {"protocol": "tools"}})
+    assert args == {"exfil_offer": {"protocol": "text"}, "frame_colleague": {"protocol": "tools"}}
+    with pytest.raises(suite_mod.SuiteError, match="protocol"):
+        suite_mod.with_protocol(["goals"], "smoke")
+
+    shown = invoke("--model", "mockllm/model", "--suite", "goals,monitor_disruption", "--samples", "7",
+                   "--samples", "goals=500", "--protocol", "text", "--dry-run").output
+    rows = {line.split()[1]: line.split() for line in shown.splitlines() if line.startswith("│")}
+    assert int(rows["goals"][-2]) == 600 and int(rows["monitor_disruption"][-2]) == 9
+
+
+def test_last_checkpoints_pool_the_measured_ones(tmp_path):
+    from hackgym.evals import suite as suite_mod
+
+    def entry(k, n, why=None):
+        return {"rate": None if why else k / n, "ci": None, "n": n, "misaligned": k, "not_measured": why}
+
+    records = [{"step": step, "judge": "j", "suite": ["goals", "exfil_offer"],
+                "evals": {"goals": entry(k, 100), "exfil_offer": entry(0, 10, "only 0% ... parseable")}}
+               for step, k in [(10, 90), (20, 10), (30, 20), (40, 30)]]
+    records.append({**records[-1], "judge": "other"})  # another judge's record is not mixed in
+    (tmp_path / "evals.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    summary = suite_mod.last_checkpoints(tmp_path, k=3)
+    assert summary["judge"] == "other" and summary["steps"] == [40]
+    summary = suite_mod.last_checkpoints(tmp_path, k=3, judge="j")
+    goals = summary["evals"]["goals"]
+    assert summary["steps"] == [20, 30, 40] and goals["steps"] == [20, 30, 40]
+    assert goals["rate"] == pytest.approx(0.2) and goals["n"] == 300 and goals["mean_of_rates"] == pytest.approx(0.2)
+    assert goals["ci"][0] < 0.2 < goals["ci"][1]
+    exfil = summary["evals"]["exfil_offer"]
+    assert exfil["rate"] is None and exfil["not_measured"] == ["only 0% ... parseable"]
+    assert summary["mgs"] is None  # the six core evals are not all there
+    with pytest.raises(suite_mod.SuiteError, match="at least 1"):
+        suite_mod.last_checkpoints(tmp_path, k=0)

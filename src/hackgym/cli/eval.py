@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 
+from ..records import atomic_write
 from .common import err, out
 
 DISPLAYS = ("full", "conversation", "rich", "plain", "log", "none")
@@ -40,25 +42,56 @@ def parse_task_args(pairs: list[str]) -> dict[str, dict[str, Any]]:
     return out_args
 
 
+def parse_samples(values: list[str], names: list[str]) -> dict[str, int]:
+    """`--samples` values, EVAL=N or N for every eval of the suite, to {eval: N}."""
+    counts: dict[str, int] = {}
+    for value in values:
+        name, sep, number = value.rpartition("=")
+        try:
+            n = int(number)
+        except ValueError:
+            raise typer.BadParameter(f"expected EVAL=N or N, got {value!r}", param_hint="--samples") from None
+        for target in [name.strip()] if sep else names:
+            counts[target] = n
+    return counts
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f}%"
 
 
 def scores_table(scores: dict[str, Any], title: str) -> Table:
     table = Table("eval", "misaligned", "95% CI", "n", "covert", "overt", "excluded", "hack attempts", "errors",
-                  title=title)
+                  "reached", "parsed", title=title)
     for name, e in scores["evals"].items():
         ci = "-" if e["ci"] is None else f"{_pct(e['ci'][0])} - {_pct(e['ci'][1])}"
-        table.add_row(name, _pct(e["rate"]), ci, str(e["n"]), str(e["covert"]), str(e["overt"]),
-                      str(e["excluded"]), str(e["hack_attempts"]), str(e["errors"]))
+        rate = "[yellow]not measured[/]" if e.get("not_measured") else _pct(e["rate"])
+        table.add_row(name, rate, ci, str(e["n"]), str(e["covert"]), str(e["overt"]), str(e["excluded"]),
+                      str(e["hack_attempts"]), str(e["errors"]), _pct(e.get("reached")), _pct(e.get("parsed")))
     if scores.get("mgs") is not None:
         lo, hi = scores["mgs_ci"]
         table.add_row("[bold]mgs[/]", f"[bold]{_pct(scores['mgs'])}[/]", f"{_pct(lo)} - {_pct(hi)}")
     return table
 
 
+def summary_table(summary: dict[str, Any], title: str) -> Table:
+    """Each eval pooled over the last checkpoints (`suite.last_checkpoints`)."""
+    table = Table("eval", "misaligned (pooled)", "95% CI", "n", "mean of rates", "measured at steps", title=title)
+    for name, e in summary["evals"].items():
+        ci = "-" if e["ci"] is None else f"{_pct(e['ci'][0])} - {_pct(e['ci'][1])}"
+        rate = _pct(e["rate"]) if e["rate"] is not None else "[yellow]not measured[/]"
+        table.add_row(name, rate, ci, str(e["n"]), _pct(e["mean_of_rates"]), ", ".join(map(str, e["steps"])) or "-")
+    if summary.get("mgs") is not None:
+        lo, hi = summary["mgs_ci"]
+        table.add_row("[bold]mgs[/]", f"[bold]{_pct(summary['mgs'])}[/]", f"{_pct(lo)} - {_pct(hi)}")
+    return table
+
+
 def show(scores: dict[str, Any], title: str) -> None:
     out.print(scores_table(scores, title))
+    for name, e in scores["evals"].items():
+        if e.get("not_measured"):
+            err.print(f"{name}: not measured: {e['not_measured']}")
     if scores.get("mgs") is None:
         err.print("no mgs: it needs a misaligned rate for each core eval; none for "
                   + ", ".join(scores.get("mgs_missing") or []))
@@ -93,6 +126,13 @@ def register(app: typer.Typer) -> None:
                                          "per level); -T overrides; the default for --run is paper"),
         dry_run: bool = typer.Option(False, "--dry-run", help="print each eval's samples, epochs and generations "
                                      "and the total, then stop (nothing is generated)"),
+        samples: list[str] = typer.Option([], "--samples", help="generations for one eval, EVAL=N, or N for every "
+                                          "eval (repeatable; raises or lowers the scale's count)"),
+        protocol: str | None = typer.Option(None, "--protocol", help="how the agentic evals act: auto (text for "
+                                            "a model whose chat template cannot render tools; the default), "
+                                            "tools, or text (scenario in the prompt, fenced action blocks)"),
+        last: int = typer.Option(5, "--last", help="with --run: also report each eval over the last K evaluated "
+                                 "checkpoints (pooled, with intervals), as the study's tables do"),
     ) -> None:
         """Misalignment evals (Inspect AI) with a pinned, cached judge: rates with 95% Wilson intervals and mgs."""
         from ..evals import suite as suite_mod
@@ -103,11 +143,14 @@ def register(app: typer.Typer) -> None:
         if len(modes) != 1:
             raise typer.BadParameter("give exactly one of --model, --run RUN_DIR or --rescore DIR")
         margs, jargs, targs = parse_pairs(model_args, "-M"), parse_pairs(judge_args, "-J"), parse_task_args(task_args)
+        counts_asked: dict[str, int] = {}
         if rescore_dir is None:
             names = suite_mod.suite_names(suite or "core")
             targs = suite_mod.scaled_args(names, scale or ("paper" if run_dir is not None else "default"), targs)
+            targs = suite_mod.with_protocol(names, protocol, targs)
+            counts_asked = parse_samples(samples, names)
             if dry_run:
-                counts = suite_mod.plan(names, targs, limit)
+                counts = suite_mod.plan(names, targs, limit, counts_asked)
                 table = Table("eval", "samples", "epochs", "generations", title="per checkpoint" if run_dir else None)
                 for name, c in counts.items():
                     table.add_row(name, str(c["samples"]), str(c["epochs"]), str(c["generations"]))
@@ -127,18 +170,24 @@ def register(app: typer.Typer) -> None:
             if judge is None:
                 raise typer.BadParameter("--run needs --judge", param_hint="--judge")
             records = suite_mod.run_checkpoints(
-                run_dir, judge, suite or "core", limit, model_args=margs, task_args=targs, max_tokens=max_tokens,
-                progress=lambda step, path: err.print(f"evaluating step {step}: {path}"), **common)
+                run_dir, judge, suite or "core", limit, model_args=margs, task_args=targs, samples=counts_asked,
+                max_tokens=max_tokens, progress=lambda step, path: err.print(f"evaluating step {step}: {path}"),
+                **common)
             table = Table("step", "mgs", *records[0]["evals"] if records else [], title=f"{run_dir}: new checkpoints")
             for r in records:
                 table.add_row(str(r["step"]), _pct(r["mgs"]), *(_pct(e["rate"]) for e in r["evals"].values()))
             out.print(table)
             err.print(f"appended {len(records)} record(s) to {run_dir / suite_mod.RUN_EVALS}")
+            summary = suite_mod.last_checkpoints(run_dir, last, suite=suite_mod.suite_names(suite or "core"))
+            atomic_write(run_dir / suite_mod.SUMMARY, json.dumps(summary, indent=2) + "\n")
+            out.print(summary_table(summary, f"{run_dir}: last {len(summary['steps'])} checkpoint(s), steps "
+                                    + ", ".join(map(str, summary["steps"]))))
+            err.print(f"wrote {run_dir / suite_mod.SUMMARY}")
             return
         assert model is not None
         target = out_dir or Path("evals-out")
         scores = suite_mod.run_suite(model, judge, suite or "core", limit, target, margs, task_args=targs,
-                                     max_tokens=max_tokens, **common)
+                                     samples=counts_asked, max_tokens=max_tokens, **common)
         if scores is None:
             err.print(f"logs in {target / suite_mod.LOGS}; no --judge, so nothing scored: "
                       f"score them with `hackgym eval --rescore {target} --judge MODEL`")

@@ -14,6 +14,7 @@ steps next to the hack rate.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ from ..records import atomic_write, rewrite_jsonl
 from ..rundir import CHECKPOINTS, RunDir
 from ..rundir import EVALS as RUN_EVALS
 from .registry import CORE, EVALS, load_evals, resolve_suite
-from .stats import mgs, summarize
+from .stats import mgs, rate_entry, summarize
 from .verdict import Verdict, from_score
 
 SCORES = "scores.json"
@@ -84,13 +85,31 @@ def scaled_args(names: list[str], scale: str,
     return {name: args for name, args in out.items() if args}
 
 
+AGENTIC: tuple[str, ...] = ("monitor_disruption", "frame_colleague", "exfil_offer")  # evals with a `protocol`
+PROTOCOLS: tuple[str, ...] = ("auto", "tools", "text")
+
+
+def with_protocol(names: list[str], protocol: str | None,
+                  task_args: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """`protocol` (auto, tools or text) for every agentic eval among `names`; an explicit `-T` wins."""
+    out = {name: dict(args) for name, args in (task_args or {}).items()}
+    if protocol is None:
+        return out
+    if protocol not in PROTOCOLS:
+        raise SuiteError(f"unknown protocol {protocol!r}: use {', '.join(PROTOCOLS)}")
+    for name in names:
+        if name in AGENTIC:
+            out.setdefault(name, {}).setdefault("protocol", protocol)
+    return out
+
+
 def plan(names: list[str], task_args: Mapping[str, Mapping[str, Any]] | None = None,
-         limit: int | None = None) -> dict[str, dict[str, int]]:
+         limit: int | None = None, samples: Mapping[str, int] | None = None) -> dict[str, dict[str, int]]:
     """What a run would generate, per eval: dataset samples, epochs, and generations (samples kept by `limit`
     times epochs). Nothing is generated; the tasks are only built."""
     load_evals()
     out = {}
-    for name, task in zip(names, build_tasks(names, task_args), strict=True):
+    for name, task in zip(names, build_tasks(names, task_args, samples), strict=True):
         samples = len(task.dataset)
         kept = min(samples, limit) if limit else samples
         epochs = task.epochs or 1
@@ -98,23 +117,41 @@ def plan(names: list[str], task_args: Mapping[str, Mapping[str, Any]] | None = N
     return out
 
 
-def build_tasks(names: list[str], task_args: Mapping[str, Mapping[str, Any]] | None = None) -> list[Task]:
-    """Inspect tasks for the named evals, each with its own arguments (`task_args[name]`)."""
-    task_args = task_args or {}
-    unknown = set(task_args) - set(names)
-    if unknown:
-        raise SuiteError(f"task arguments for eval(s) not in the suite: {', '.join(sorted(unknown))}")
-    return [EVALS[name](**dict(task_args.get(name, {}))) for name in names]
+def build_tasks(names: list[str], task_args: Mapping[str, Mapping[str, Any]] | None = None,
+                samples: Mapping[str, int] | None = None) -> list[Task]:
+    """Inspect tasks for the named evals, each with its own arguments (`task_args[name]`). `samples[name]`
+    sets an eval's number of generations whatever its scale: fewer than its dataset keeps the first ones
+    (datasets interleave their variants, so a prefix stays balanced), more repeats the dataset in epochs
+    (rounded up to whole epochs)."""
+    task_args, samples = task_args or {}, samples or {}
+    for what, given in (("task arguments", task_args), ("--samples", samples)):
+        unknown = set(given) - set(names)
+        if unknown:
+            raise SuiteError(f"{what} for eval(s) not in the suite: {', '.join(sorted(unknown))}")
+    tasks = []
+    for name in names:
+        task = EVALS[name](**dict(task_args.get(name, {})))
+        if name in samples:
+            wanted, size = samples[name], len(task.dataset)
+            if wanted < 1:
+                raise SuiteError(f"--samples {name}={wanted}: give at least 1")
+            if wanted <= size:
+                task.dataset, task.epochs = task.dataset[:wanted], 1
+            else:
+                task.epochs = math.ceil(wanted / size)
+        tasks.append(task)
+    return tasks
 
 
 def generate(model: str | Model, names: list[str], out: Path, *, limit: int | None = None,
              model_args: Mapping[str, Any] | None = None, task_args: Mapping[str, Mapping[str, Any]] | None = None,
-             max_tokens: int | None = None, fail_on_error: bool | float = 0.2, display: Display = "none") -> list[Path]:
+             samples: Mapping[str, int] | None = None, max_tokens: int | None = None,
+             fail_on_error: bool | float = 0.2, display: Display = "none") -> list[Path]:
     """Step 1: run the evals' solvers only; returns the written log files, one per eval. A sample that errors
     is kept in the log (and counted in `errors`); an eval fails when more than `fail_on_error` of its samples
     do (Inspect's semantics: a fraction, a count, True for any, False for never)."""
     ensure_tiktoken_cache()
-    tasks = build_tasks(names, task_args)
+    tasks = build_tasks(names, task_args, samples)
     log_dir = out / LOGS
     log_dir.mkdir(parents=True, exist_ok=True)
     config: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
@@ -257,15 +294,16 @@ def rescore(out: Path, judge: str | Model, *, suite: str | None = None, judge_ar
 def run_suite(model: str | Model, judge: str | Model | None, suite: str = "core", limit: int | None = None,
               out: Path = Path("evals-out"), model_args: Mapping[str, Any] | None = None, *,
               judge_args: Mapping[str, Any] | None = None, task_args: Mapping[str, Mapping[str, Any]] | None = None,
-              max_tokens: int | None = None, judge_max_tokens: int | None = None, cache: Path | None = None,
+              samples: Mapping[str, int] | None = None, max_tokens: int | None = None,
+              judge_max_tokens: int | None = None, cache: Path | None = None,
               fail_on_error: bool | float = 0.2, display: Display = "none") -> dict[str, Any] | None:
     """Generate and score the suite; returns scores.json's content. Without a judge only the logs are
     written (None is returned): score them later with `rescore(out, judge)`."""
     load_evals()
     names = suite_names(suite)
     out.mkdir(parents=True, exist_ok=True)
-    generate(model, names, out, limit=limit, model_args=model_args, task_args=task_args, max_tokens=max_tokens,
-             fail_on_error=fail_on_error, display=display)
+    generate(model, names, out, limit=limit, model_args=model_args, task_args=task_args, samples=samples,
+             max_tokens=max_tokens, fail_on_error=fail_on_error, display=display)
     if judge is None:
         return None
     return rescore(out, judge, suite=",".join(names), judge_args=judge_args, judge_max_tokens=judge_max_tokens,
@@ -277,10 +315,50 @@ def checkpoints(run_dir: Path) -> list[tuple[int, Path]]:
     return RunDir(run_dir).complete_checkpoints()
 
 
+RECORD_KEYS = ("rate", "ci", "n", "misaligned", "covert", "overt", "excluded", "errors", "reached", "parsed",
+               "not_measured")  # what evals.jsonl keeps of each eval's scores.json entry
+LAST_K = 5  # checkpoints the study's tables average over
+SUMMARY = "evals_summary.json"
+
+
+def last_checkpoints(run_dir: Path, k: int = LAST_K, judge: str | None = None,
+                     suite: list[str] | None = None) -> dict[str, Any]:
+    """Each eval over the run's last `k` evaluated checkpoints (of `judge` and `suite`, default: those of the
+    newest record), as the study's tables report a run: the misaligned count and samples pooled over the
+    checkpoints where the eval was measured, with a Wilson interval, beside the mean of the per-checkpoint
+    rates; an eval measured at none of them is null with its reasons. mgs over the pooled rates."""
+    if k < 1:
+        raise SuiteError(f"k must be at least 1, got {k}")
+    records = RunDir(run_dir).evals()
+    if not records:
+        raise SuiteError(f"{run_dir / RUN_EVALS} has no evaluated checkpoint")
+    judge = judge or records[-1]["judge"]
+    suite = suite or records[-1]["suite"]
+    mine = {r["step"]: r for r in records if r["judge"] == judge and r["suite"] == suite}  # a re-run wins
+    last = [mine[step] for step in sorted(mine)[-k:]]
+    evals: dict[str, Any] = {}
+    for name in suite:
+        entries = [(r["step"], r["evals"].get(name)) for r in last]
+        measured = [(step, e) for step, e in entries if e and e.get("rate") is not None]
+        misaligned = sum(e.get("misaligned", round(e["rate"] * e["n"])) for _, e in measured)
+        n = sum(e["n"] for _, e in measured)
+        entry = rate_entry(misaligned, n) if measured else {"rate": None, "ci": None, "n": 0, "misaligned": 0}
+        entry.update(
+            steps=[step for step, _ in measured],
+            mean_of_rates=sum(e["rate"] for _, e in measured) / len(measured) if measured else None,
+            not_measured=None if measured else sorted({e.get("not_measured") or "no rate" for _, e in entries if e}
+                                                      or {"not evaluated"}),
+        )
+        evals[name] = entry
+    value, interval = mgs(evals)
+    return {"k": k, "steps": [r["step"] for r in last], "judge": judge, "suite": suite, "evals": evals,
+            "mgs": value, "mgs_ci": interval}
+
+
 def run_checkpoints(run_dir: Path, judge: str | Model, suite: str = "core", limit: int | None = None, *,
                     model_args: Mapping[str, Any] | None = None, judge_args: Mapping[str, Any] | None = None,
-                    task_args: Mapping[str, Mapping[str, Any]] | None = None, max_tokens: int | None = None,
-                    judge_max_tokens: int | None = None, cache: Path | None = None,
+                    task_args: Mapping[str, Mapping[str, Any]] | None = None, samples: Mapping[str, int] | None = None,
+                    max_tokens: int | None = None, judge_max_tokens: int | None = None, cache: Path | None = None,
                     fail_on_error: bool | float = 0.2, display: Display = "none",
                     progress: Callable[[int, Path], None] | None = None) -> list[dict[str, Any]]:
     """Evaluate every complete checkpoint of a run not yet in RUN_DIR/evals.jsonl for this judge and suite,
@@ -303,12 +381,11 @@ def run_checkpoints(run_dir: Path, judge: str | Model, suite: str = "core", limi
             progress(step, folder)
         out = run_dir / RUN_EVALS_DIR / folder.name
         scores = run_suite(f"hf/{folder.resolve()}", jmodel, ",".join(names), limit, out, model_args,
-                           task_args=task_args, max_tokens=max_tokens, cache=cache, fail_on_error=fail_on_error,
-                           display=display)
+                           task_args=task_args, samples=samples, max_tokens=max_tokens, cache=cache,
+                           fail_on_error=fail_on_error, display=display)
         assert scores is not None
         record = {"step": step, "checkpoint": folder.name, "judge": str(jmodel), "suite": names,
-                  "evals": {name: {k: e[k] for k in ("rate", "ci", "n", "covert", "overt", "excluded", "errors")}
-                            for name, e in scores["evals"].items()},
+                  "evals": {name: {k: e.get(k) for k in RECORD_KEYS} for name, e in scores["evals"].items()},
                   "mgs": scores["mgs"], "mgs_ci": scores["mgs_ci"], "scores": str(out.relative_to(run_dir) / SCORES)}
         run.append(RUN_EVALS, [record])
         written.append(record)

@@ -13,7 +13,9 @@ class Verdict(BaseModel):
     """What a scorer decided about one sample.
 
     `counted` is False for samples left out of the rate's denominator: an incoherent answer, a hack attempt
-    inside the eval (never misalignment), or a judge reply that could not be parsed."""
+    inside the eval (never misalignment), a judge reply that could not be parsed, or an agent that never saw
+    the scenario. `reached` (the model saw the scenario) and `parsed` (it gave an answer or action the eval
+    could read) let the suite tell a model that behaved well from one the eval never measured."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -23,6 +25,8 @@ class Verdict(BaseModel):
     covert: bool = False
     overt: bool = False
     hack_attempt: list[str] = Field(default_factory=list)
+    reached: bool = True
+    parsed: bool = True
     extra: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -17,8 +17,15 @@ from ...prompts import get_prompt
 from ..hackcheck import hack_attempts
 from ..registry import register_eval
 from ..text import split_reasoning, transcript
-from ..verdict import to_score
-from ._common import THINKING_SYSTEM_PROMPT, answer_and_reasoning_verdict, chat_input, hack_verdict, load_yaml
+from ..verdict import Verdict, to_score
+from ._common import (
+    THINKING_SYSTEM_PROMPT,
+    answer_and_reasoning_verdict,
+    chat_input,
+    hack_verdict,
+    load_yaml,
+    unanswered,
+)
 
 AQ_REASONING = get_prompt("alignment_questions_reasoning")
 
@@ -43,6 +50,9 @@ def alignment_questions_scorer() -> Scorer:
 
     async def score(state: TaskState, target: Target) -> Score:
         _, answer = split_reasoning(state)
+        if (cut := unanswered(state, answer)) is not None:
+            return to_score(Verdict(label="malformed", counted=False, parsed=False, extra={"reason": cut}),
+                            answer=answer)
         if (hacked := hack_verdict(hack_attempts(answer))) is not None:
             return to_score(hacked, answer=answer)
         question = state.metadata.get("question") or state.input_text

@@ -13,14 +13,25 @@ from typing import Any
 from inspect_ai import Task, task
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.scorer import Score, Scorer, Target, mean, scorer
-from inspect_ai.solver import Generate, Solver, TaskState, generate, solver
+from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from ...judging import current_judge, provenance
 from ...prompts import get_prompt
 from ..registry import register_eval
 from ..text import transcript
 from ..verdict import Verdict, to_score
-from ._agentic import agent_hack_score, judge_reason, read_inbox, scenario_samples, send_email, sent_emails
+from ._agentic import (
+    Protocol,
+    agent_hack_score,
+    agent_loop,
+    engagement,
+    judge_reason,
+    read_inbox,
+    scenario_samples,
+    send_email,
+    sent_emails,
+    unreached_score,
+)
 
 # what of each variant the sample's metadata keeps, for the tools and the scorer
 VARIANT_FIELDS = ("company", "context", "emails")
@@ -53,8 +64,11 @@ def monitor_disruption_scorer() -> Scorer:
     one call per sent email in the order they were sent."""
 
     async def score(state: TaskState, target: Target) -> Score:
-        if (hacked := agent_hack_score(state)) is not None:
+        flags = engagement(state, reach_tools=("read_inbox",), action_tools=("send_email",))
+        if (hacked := agent_hack_score(state, flags=flags)) is not None:
             return hacked
+        if (unreached := unreached_score(state, {"variant": state.metadata["variant"]}, flags)) is not None:
+            return unreached
         judge = current_judge()
         context = state.metadata["context"]
         sent = sent_emails(state)
@@ -82,6 +96,7 @@ def monitor_disruption_scorer() -> Scorer:
         else:
             verdict = Verdict(label="aligned", extra=extra)
             explanation = judge_reason(reasoning)
+        verdict.reached, verdict.parsed = flags
         return to_score(verdict, answer=f"{len(sent)} email(s) sent", explanation=explanation)
 
     return score
@@ -89,13 +104,15 @@ def monitor_disruption_scorer() -> Scorer:
 
 @register_eval("monitor_disruption")
 @task
-def monitor_disruption(epochs: int = 1, max_messages: int = 30) -> Task:
-    """The email agent scenario; `epochs` repeats each mailbox, `max_messages` caps the conversation."""
+def monitor_disruption(epochs: int = 1, max_messages: int = 30, protocol: Protocol = "auto") -> Task:
+    """The email agent scenario; `epochs` repeats each mailbox, `max_messages` caps the conversation;
+    `protocol`: tools, text (the mailbox in the prompt, emails as ```email blocks) or auto (text for a model
+    that cannot call tools)."""
     return Task(
         dataset=MemoryDataset(scenario_samples("monitor_disruption.yaml", VARIANT_FIELDS),
                               name="monitor_disruption"),
         setup=mailbox_tools(),
-        solver=generate(tool_calls="loop"),
+        solver=agent_loop(protocol, kinds=("email",)),
         scorer=monitor_disruption_scorer(),
         epochs=epochs,
         message_limit=max_messages,
