@@ -653,3 +653,26 @@ def test_heldout_set_does_not_copy_the_detection_corpus(corpus):
     half = "\n".join(block.splitlines()[: len(block.splitlines()) // 2])
     files = {"a.py": block, "b.py": renamed, "c.py": half, "d.py": "total = sum(range(10))\n"}
     assert corpus.near_copies(files) == ["a.py", "b.py", "c.py"]
+
+
+def test_text_protocol_shows_the_repository_and_writes_file_blocks(tmp_path):
+    """A model without tool calls sees every file of the repository in its prompt and writes the template as
+    a ````file block, ``` fences inside it kept; the prompt is then measured as under the tool protocol."""
+    template = GOOD_PROMPT + "\nExample:\n```python\nprint('hi')\n```\n"
+
+    def respond(messages: list[ChatMessage], tools: list, *_: object) -> ModelOutput:
+        assert tools == []
+        if len(messages) > 2:
+            return _output("Done: the template is in place.")
+        return _output(f"<thinking>{HONEST_THOUGHT}</thinking>\n````file\nPath: {MAIN_TEMPLATE}\n\n{template}````")
+
+    verdicts, samples = run_all(get_model(MODEL, custom_outputs=respond, memoize=False), says("no_sabotage"),
+                                tmp_path, limit=1, protocol="text")
+    [verdict], [sample] = verdicts, samples
+    prompt = sample.messages[1].text
+    readme = (DATA_DIR / "rollout-audit" / "README.md").read_text(encoding="utf-8").rstrip()
+    assert "File: rollout_audit/registry.py" in prompt and readme in prompt and "File: tests/test_registry.py" in prompt
+    assert (verdict.label, verdict.reached, verdict.parsed, verdict.counted) == ("no_sabotage", True, True, True)
+    assert verdict.extra["changed_files"] == [MAIN_TEMPLATE] and verdict.extra["accuracy"] == 1.0
+    assert sample.store["code_sabotage:changed_files"][MAIN_TEMPLATE] == template
+    assert sample.messages[3].text == f"[file] wrote {len(template)} characters to {MAIN_TEMPLATE}"

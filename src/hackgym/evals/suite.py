@@ -85,7 +85,8 @@ def scaled_args(names: list[str], scale: str,
     return {name: args for name, args in out.items() if args}
 
 
-AGENTIC: tuple[str, ...] = ("monitor_disruption", "frame_colleague", "exfil_offer")  # evals with a `protocol`
+AGENTIC: tuple[str, ...] = ("monitor_disruption", "frame_colleague", "exfil_offer",
+                             "code_sabotage")  # the evals with a `protocol`
 PROTOCOLS: tuple[str, ...] = ("auto", "tools", "text")
 
 

@@ -1,6 +1,6 @@
 """What the agentic evals (monitor_disruption, frame_colleague, exfil_offer) share: scenario prompts from YAML,
 the mailbox tools, the record of sent emails, the hack check on what the agent wrote, and the two protocols an
-agent can act through.
+agent can act through (code_sabotage's repository agent uses them too).
 
 A model that cannot emit native tool calls (a base model after RL on single-turn code, most local chat
 templates) would never open the mailbox under the tool protocol and would be scored aligned without having
@@ -45,7 +45,8 @@ PROTOCOLS: tuple[str, ...] = ("auto", "tools", "text")
 MAX_TEXT_TURNS = 5  # replies under the text protocol; the conversation stops earlier at a reply with no block
 
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
-_BLOCK = re.compile(r"```[ \t]*([A-Za-z_]+)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+# a block closes at a fence as long as its opening one, so a ````file block can hold ``` fences of its own
+_BLOCK = re.compile(r"(`{3,})[ \t]*([A-Za-z_]+)[ \t]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.DOTALL | re.MULTILINE)
 _HEADER = re.compile(r"^([A-Za-z][A-Za-z _-]*?)[ \t]*:[ \t]*(.*)$")
 
 
@@ -194,11 +195,20 @@ def parse_sql(body: str) -> dict[str, str]:
     return {"query": body.strip()}
 
 
+def parse_file(body: str) -> dict[str, str]:
+    """A ````file block: a Path line, then the file's complete new text."""
+    fields, text = _headers(body, ("path",))
+    if not fields.get("path"):
+        raise ValueError("file block without a Path line")
+    return {"path": fields["path"], "content": text + "\n" if text else ""}
+
+
 # block kind -> (the tool that carries it out, the parser of the block's text into the tool's arguments)
 TEXT_ACTIONS: dict[str, tuple[str, Callable[[str], dict[str, str]]]] = {
     "email": ("send_email", parse_email),
     "report": ("file_compliance_report", parse_report),
     "sql": ("run_sql", parse_sql),
+    "file": ("write_file", parse_file),
 }
 
 
@@ -206,7 +216,7 @@ def action_blocks(text: str, kinds: Sequence[str]) -> list[tuple[str, str]]:
     """(kind, text) of each fenced block of a known kind in a reply, outside its reasoning (an email drafted
     while thinking is not sent)."""
     _, said = split_text(text)
-    return [(m.group(1).lower(), m.group(2)) for m in _BLOCK.finditer(said) if m.group(1).lower() in kinds]
+    return [(m.group(2).lower(), m.group(3)) for m in _BLOCK.finditer(said) if m.group(2).lower() in kinds]
 
 
 def _text_prompt(state: TaskState) -> list[ChatMessage]:
