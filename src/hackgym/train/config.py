@@ -178,9 +178,11 @@ def read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 
 def load_configs(path: str | Path) -> list[TrainConfig]:
-    """Every run a file describes: one per condition, or the file itself when it has none."""
+    """Every run a file describes: one per condition, or the file itself when it has none. A `sweep:` section
+    is for `hackgym sweep` (hackgym.sweep); here each condition runs once, with the file's seed."""
     path = Path(path)
     raw = read_yaml(path)
+    raw.pop("sweep", None)
     conditions = raw.pop("conditions", None)
     raw.setdefault("name", path.stem)
     if conditions is None:
