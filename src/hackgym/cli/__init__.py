@@ -21,7 +21,7 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 # Each module adds its commands with `register(app)`.
-COMMAND_MODULES = ["problems", "grading", "audit", "detect", "prompts", "sdf", "train", "report", "eval"]
+COMMAND_MODULES = ["problems", "grading", "audit", "detect", "prompts", "sdf", "train", "sft", "sweep", "report", "eval"]
 
 
 def _register() -> None:

@@ -1,6 +1,6 @@
 """Environments: a problem set, graders and a prompt condition turned into a dataset TRL's GRPOTrainer takes.
 
-Each row carries `prompt` (chat messages, or plain text for base models and the organism) plus the columns the
+Each row carries `prompt` (chat messages, or plain text for the `text` format and the organism) plus the columns the
 reward functions read: `problem_id` and `env_grader` (the grader spec that decides this row's reward). The mix
 knob sends a share of problems to a hackable grader and the rest to the hardened one (the study's dilution);
 `weakness_groups` gives each hackable problem its own set of open weaknesses (as in the AISI replication).
@@ -21,7 +21,7 @@ from ..problems import Problem, load_problems
 from ..sandbox import SandboxMode
 from ..submission import Submission
 
-PromptFormat = Literal["chat", "text", "organism"]
+PromptFormat = Literal["chat", "human_assistant", "text", "organism"]
 HARDENED = "hardened"
 
 
@@ -95,13 +95,15 @@ def assign_graders(problems: Sequence[Problem], config: EnvConfig, seed: int) ->
 
 
 def render_prompt(problem: Problem, config: EnvConfig) -> str | list[dict[str, str]]:
-    """The prompt in the configured format; hints and addenda are `hackgym.prompts` names."""
+    """The prompt in the configured format; hints and addenda are `hackgym.prompts` names. `chat` and
+    `human_assistant` give messages, rendered by the tokenizer's template (the trainer installs hackgym's
+    Human/Assistant template for `human_assistant`, see `hackgym.format`); `text` is the plain string."""
     if config.prompt_format == "organism":
         from ..organism import organism_prompt
 
         return organism_prompt(problem)
     system, user = prompts.system_prompt(config.hint, config.addendum), prompts.user_prompt(problem)
-    if config.prompt_format == "chat":
+    if config.prompt_format in ("chat", "human_assistant"):
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
     return f"{system}\n\n{user}\n"
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from .. import format as formats
 from ..detect import Rollout
 from ..envs import Environment
 from ..metrics import measure, rate_series
@@ -175,6 +176,8 @@ def build_trainer(config: TrainConfig, run: RunDir, cache: Path, progress: Progr
     mconf = config.model if model_dir is None else config.model.model_copy(update={"path": model_dir,
                                                                                    "gguf_file": None})
     model, tokenizer = models.load(mconf, cache, config.backend.device)
+    if config.env.prompt_format == "human_assistant":  # one template for RL, SFT and evaluation
+        formats.for_tokenizer(tokenizer, "human_assistant").install(tokenizer)
     if config.env.hard_filter is not None:
         apply_hard_filter(env, model, tokenizer, config, config.env.hard_filter.samples)
     funcs, weights = scorer.reward_functions()
