@@ -1,19 +1,24 @@
-"""Problem sets: built-ins (`humaneval`, `basic`) and users' JSONL files, validated all-or-nothing."""
+"""Problem sets: built-ins (`humaneval`, `basic`), hub sets (`hf:mbpp`, `hf:apps:test`, ...) and users' JSONL
+files. Built-ins and files are validated all-or-nothing; hub rows that cannot map are skipped and reported."""
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
+import os
 from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from ..errors import ProblemError
+from .hub import HUB_DATA_ENV, LoadReport, load_hub
 from .humaneval import load_humaneval
 from .model import Problem, TestCase
 
-__all__ = ["Problem", "TestCase", "BUILTIN_SETS", "load_problems", "load_jsonl", "dump_jsonl", "get_problem"]
+__all__ = ["Problem", "TestCase", "BUILTIN_SETS", "load_problems", "load_jsonl", "dump_jsonl", "get_problem",
+           "load_hub", "LoadReport", "HUB_DATA_ENV"]
 
 
 def _load_basic() -> list[Problem]:
@@ -69,19 +74,26 @@ def dump_jsonl(problems: list[Problem], path: str | Path) -> None:
 
 
 @functools.lru_cache(maxsize=16)
-def _load_cached(name_or_path: str) -> tuple[Problem, ...]:
+def _load_cached(name_or_path: str, hub_data: str | None) -> tuple[Problem, ...]:
+    if name_or_path.startswith("hf:"):
+        problems, report = load_hub(name_or_path)
+        if report.skipped:  # said once per load, wherever the set is used (train, audit, grade)
+            logging.getLogger(__name__).warning("\n".join(report.lines()))
+        return tuple(problems)
     if name_or_path in BUILTIN_SETS:
         return tuple(BUILTIN_SETS[name_or_path]())
     if Path(name_or_path).exists():
         return tuple(load_jsonl(name_or_path))
     raise ProblemError(
-        f"unknown problem set {name_or_path!r}: use one of {sorted(BUILTIN_SETS)} or a path to a JSONL file"
+        f"unknown problem set {name_or_path!r}: use one of {sorted(BUILTIN_SETS)}, hf:NAME[/CONFIG][:SPLIT] "
+        "or a path to a JSONL file"
     )
 
 
 def load_problems(name_or_path: str | Path, limit: int | None = None) -> list[Problem]:
-    """A built-in set by name or a JSONL file by path; `limit` keeps the first N."""
-    problems = list(_load_cached(str(name_or_path)))
+    """A built-in set by name, a hub set as `hf:NAME[/CONFIG][:SPLIT]` or a JSONL file by path; `limit` keeps
+    the first N. The cache is keyed on HACKGYM_HUB_DATA too, so pointing it elsewhere reloads."""
+    problems = list(_load_cached(str(name_or_path), os.environ.get(HUB_DATA_ENV)))
     return problems[:limit] if limit else problems
 
 
