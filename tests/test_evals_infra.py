@@ -228,6 +228,14 @@ def test_mgs_is_the_mean_of_the_six_core_evals():
     value, interval = stats.mgs(evals)
     assert value == pytest.approx(4 / 24)
     assert interval[0] < value < interval[1]
+    # from the samples: 24 of them (4 per eval) give a wide interval, 2,400 a narrow one around the same mean
+    big = {name: {**e, "n": e["n"] * 100, "misaligned": e["misaligned"] * 100} for name, e in evals.items()}
+    big_value, big_interval = stats.mgs(big)
+    assert big_value == pytest.approx(value) and big_interval[1] - big_interval[0] < (interval[1] - interval[0]) / 5
+    assert big_interval[0] < value < big_interval[1]
+    zero = {name: {"rate": 0.0, "n": 100, "misaligned": 0} for name in registry.CORE}
+    low, high = stats.mgs(zero)[1]
+    assert low == 0.0 and 0.0 < high < 0.05  # never a point at 0
     del evals["goals"]
     assert stats.mgs(evals) == (None, None)
 
