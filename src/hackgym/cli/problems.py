@@ -13,7 +13,7 @@ from .common import SandboxChoice, SandboxOption, announce_sandbox, err, out, pr
 
 problems_app = typer.Typer(help="Inspect, validate, verify and export problem sets (built-ins: humaneval, basic; "
                            "hub sets: hf:mbpp, hf:apps, ...).", no_args_is_help=True)
-SET_HELP = f"{' | '.join(BUILTIN_SETS)} | hf:NAME[/CONFIG][:SPLIT] | FILE"
+SET_HELP = f"{' | '.join(BUILTIN_SETS)} | hf:NAME/CONFIG:SPLIT (config, split optional) | FILE"
 
 
 def _load(problem_set: str, limit: int | None = None) -> list[Problem]:
