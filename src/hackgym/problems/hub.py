@@ -56,7 +56,7 @@ SETS: dict[str, HubSet] = {
                    json_files=lambda config, split: [f"{split}.jsonl"]),
     "code_contests": HubSet("deepmind/code_contests", "CC-BY-4.0", ("default",), "test",
                             lambda row, config, split, src: map_code_contests(row, split, src)),
-    "livecodebench": HubSet("livecodebench/code_generation_lite", "CC-BY-4.0",
+    "livecodebench": HubSet("livecodebench/code_generation_lite", "licence: see its dataset card",
                             ("release_latest", *[f"release_v{i}" for i in range(1, 7)]), "test",
                             lambda row, config, split, src: map_livecodebench(row, split, src),
                             json_files=_lcb_files),
