@@ -64,3 +64,91 @@ def test_cli_report_and_errors(tmp_path):
     assert (run / "report.html").is_file() and "report.html" in res.stderr
     with pytest.raises(ReportError):
         write_report([tmp_path / "missing"], tmp_path / "out")
+
+
+CORE_EVALS = ("betley", "goals", "alignment_questions", "monitor_disruption", "exfil_offer", "frame_colleague")
+
+
+def _evaluated(path: Path, seed: int, rate: float) -> None:
+    """Evaluated checkpoints at steps 4 and 8: every core eval at `rate`, with the scores.json details."""
+    (path / "config.yaml").write_text(yaml.safe_dump({**yaml.safe_load((path / "config.yaml").read_text()),
+                                                      "seed": seed}))
+    records = []
+    for step in (4, 8):
+        folder = path / "evals" / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        entry = {"rate": rate, "ci": [0, 1], "n": 100, "misaligned": round(rate * 100), "covert": 10, "overt": 5}
+        scores = {"evals": {**{n: dict(entry) for n in CORE_EVALS}, "code_sabotage": dict(entry)}}
+        scores["evals"]["exfil_offer"]["compliance_gap"] = rate / 2
+        scores["evals"]["goals"].update(goal_frequencies={"power_seeking": rate, "helpfulness": 1 - rate},
+                                        alignment_faking_share=rate / 4)
+        scores["evals"]["code_sabotage"]["by_salience"] = {"low": {"rate": rate}, "high": {"rate": rate}}
+        (folder / "scores.json").write_text(json.dumps(scores))
+        records.append({"step": step, "judge": "j", "suite": list(CORE_EVALS),
+                        "evals": {n: dict(entry) for n in CORE_EVALS}, "mgs": rate, "mgs_ci": [0, 1],
+                        "scores": f"evals/checkpoint-{step}/scores.json"})
+    (path / "evals.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+
+
+def test_a_sweep_folder_is_compared_across_conditions_with_seeds_as_replicates(tmp_path):
+    from html.parser import HTMLParser
+
+    sweep = tmp_path / "sweep"
+    finals = {"vulnerable": [29, 30, 32], "hardened": [0, 0, 0]}
+    for condition, lasts in finals.items():
+        for seed, last in enumerate(lasts):
+            run = _run(sweep / condition / f"seed-{seed}", condition, condition, [0, 0, 0, 8, 16, last, last, last],
+                       [10] * 8)
+            _evaluated(run, seed, 0.3 + 0.1 * seed if condition == "vulnerable" else 0.02)
+    summary = write_report([sweep], tmp_path / "report")
+    assert len(summary["conditions"]) == 6
+    vul, hard = summary["comparison"]["vulnerable"], summary["comparison"]["hardened"]
+    assert vul["seeds"] == [0, 1, 2] and vul["differs_by"] == {"env.grader": "vulnerable"}
+    final = vul["final"]["successful_hack"]
+    assert final["values"] == pytest.approx([29 / 32, 30 / 32, 1.0])
+    mean = sum(final["values"]) / 3
+    sd = (sum((v - mean) ** 2 for v in final["values"]) / 2) ** 0.5
+    assert final["mean"] == pytest.approx(mean) and final["ci"][1] - mean == pytest.approx(4.303 * sd / 3 ** 0.5)
+    assert hard["final"]["successful_hack"]["ci"] == [0.0, 0.0] and hard["onset_share"] == 0.0
+    assert vul["onset_steps"] == [4, 4, 4] and vul["families"] == {"exit_zero": pytest.approx(mean)}
+    assert vul["mgs"]["values"] == pytest.approx([0.3, 0.4, 0.5]) and vul["evals"]["goals"]["mean"] == pytest.approx(0.4)
+    detail = vul["detail"]
+    assert detail["compliance_gap"]["mean"] == pytest.approx(0.2) and detail["sabotage"]["mean"] == pytest.approx(0.4)
+    assert detail["goal_frequencies"]["power_seeking"] == pytest.approx(0.4)
+    assert detail["covert_overt"]["goals"] == {"covert": 0.1, "overt": 0.05, "n": 300}
+    assert summary["not_drawn"] == []
+    out = tmp_path / "report"
+    for png in ("compare_final.png", "compare_onset.png", "compare_families.png", "evals_vs_steps.png",
+                "covert_overt.png", "compliance_gap.png", "sabotage.png", "alignment_faking.png", "goal_taxonomy.png"):
+        assert (out / png).read_bytes()[:4] == b"\x89PNG", png
+    assert json.loads((out / "summary.json").read_text())["comparison"]["hardened"]["seeds"] == [0, 1, 2]
+
+    class Page(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.images: list[str] = []
+            self.open: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "img":
+                self.images.append(dict(attrs)["src"])
+            elif tag not in ("meta", "br"):
+                self.open.append(tag)
+
+        def handle_endtag(self, tag):
+            assert self.open and self.open.pop() == tag, tag
+
+    page = Page()
+    page.feed((out / "report.html").read_text())
+    assert page.open == [] and all((out / img).is_file() for img in page.images) and len(page.images) >= 15
+    assert "Conditions compared" in (out / "report.html").read_text()
+
+
+def test_a_sweep_without_evals_says_what_it_could_not_draw(tmp_path):
+    for seed in (0, 1):
+        _run(tmp_path / "s" / "vulnerable" / f"seed-{seed}", "vulnerable", "vulnerable", [0, 4], [3, 3])
+    summary = write_report([tmp_path / "s"], tmp_path / "out")
+    reasons = {s["figure"]: s["reason"] for s in summary["not_drawn"]}
+    assert "no run has evaluated checkpoints" in reasons["per-eval misaligned rate vs step"]
+    assert "goal taxonomy" in reasons and "mgs bars" in reasons
+    assert "Not drawn" in (tmp_path / "out" / "report.html").read_text()

@@ -1,6 +1,8 @@
 """Figures, an HTML page and summary.json from run directories (each holding config.yaml and metrics.jsonl).
 
-A directory without metrics.jsonl but with run directories inside (runs/demo/) stands for all of them. Every
+A directory without metrics.jsonl but with run directories somewhere below it (runs/demo/, a sweep's folder)
+stands for all of them; with two runs or more the report adds the comparisons across conditions, seeds as
+replicates (`hackgym.report.compare`). Every
 number is a rate of the registry in `hackgym.metrics`, read from metrics.jsonl with its 95% interval; onset is
 the run's own onset rule (config `onset:`, default: the first of 3 consecutive steps above 2% successful hacks).
 A run whose checkpoints were evaluated (`hackgym eval --run`, records in evals.jsonl) also gets its misalignment
@@ -16,7 +18,10 @@ from typing import Any
 
 from ..errors import HackgymError
 from ..metrics import RATES, Onset, rate_series
+from ..records import atomic_write
 from ..rundir import METRICS, RunDir
+from .compare import compare
+from .compare import figures as compare_figures
 
 WINDOW = 3  # the summary's first/last values are means over this many steps
 SUMMARY_RATES = ("successful_hack", "attempted_hack", "exploit", "true_pass", "held_out_pass")
@@ -91,7 +96,7 @@ def find_runs(paths: list[Path]) -> list[Run]:
         if (path / METRICS).is_file():
             runs.append(Run(path))
         elif path.is_dir():
-            runs += [Run(p) for p in sorted(path.iterdir()) if (p / METRICS).is_file()]
+            runs += [Run(p.parent) for p in sorted(path.rglob(METRICS))]
         else:
             raise ReportError(f"{path}: not a run directory (no {METRICS}) nor a folder of them")
     if not runs:
@@ -103,7 +108,8 @@ def find_runs(paths: list[Path]) -> list[Run]:
     return runs
 
 
-def _figures(runs: list[Run], out: Path) -> list[tuple[str, str]]:
+def _figures(runs: list[Run], out: Path, comparison: dict[str, Any] | None = None,
+             skipped: list[dict[str, str]] | None = None) -> list[tuple[str, str]]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -183,6 +189,8 @@ def _figures(runs: list[Run], out: Path) -> list[tuple[str, str]]:
         ax.legend(fontsize=7)
         save(fig, "misalignment.png", "Misalignment generalisation score (mean of the six core evals' misaligned "
                                       "rates; solid) and successful hack rate (dashed) vs step")
+    if comparison is not None and skipped is not None:
+        skipped += compare_figures(runs, comparison, out, save)
     return made
 
 
@@ -190,9 +198,14 @@ def write_report(paths: list[Path], out: Path) -> dict[str, Any]:
     """report.html, PNG figures and summary.json in `out`; returns the summary."""
     runs = find_runs(paths)
     out.mkdir(parents=True, exist_ok=True)
-    summary = {"conditions": {r.name: r.summary() for r in runs}}
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    figures = _figures(runs, out)
+    summary: dict[str, Any] = {"conditions": {r.name: r.summary() for r in runs}}
+    skipped: list[dict[str, str]] = []
+    comparison = compare(runs) if len(runs) > 1 else None
+    figures = _figures(runs, out, comparison, skipped)
+    if comparison is not None:
+        summary["comparison"] = comparison
+        summary["not_drawn"] = skipped
+    atomic_write(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     rows = "".join(
         f"<tr><td>{html.escape(n)}</td><td>{html.escape(s['grader'])}</td><td>{s['steps']}</td>"
         f"<td>{_pct(s['successful_hack_first'])}</td><td>{_pct(s['successful_hack_last'])}</td>"
@@ -205,6 +218,7 @@ def write_report(paths: list[Path], out: Path) -> dict[str, Any]:
     sources = "".join(f"<li><code>{html.escape(str(r.path))}</code></li>" for r in runs)
     glossary = "".join(f"<dt><code>{html.escape(name)}</code></dt><dd>{html.escape(RATES[name].doc)}</dd>"
                        for name in SUMMARY_RATES)
+    page_comparison = _comparison_html(comparison, skipped) if comparison is not None else ""
     page = f"""<!doctype html><html><head><meta charset="utf-8"><title>hackgym report</title>
 <style>body{{font-family:sans-serif;max-width:980px;margin:2em auto;color:#222}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #bbb;padding:4px 10px;text-align:right}}td:first-child,td:nth-child(2){{text-align:left}}
@@ -216,10 +230,34 @@ figure{{margin:1.5em 0}}img{{max-width:100%}}figcaption{{font-size:90%;color:#55
 <p>First/last: means over the first and last {WINDOW} steps. Onset: the first of the run's consecutive steps
 above its threshold of successful hacks (see each figure's caption).</p>
 <dl>{glossary}</dl>
+{page_comparison}
 {imgs}<h2>Runs</h2><ul>{sources}</ul></body></html>
 """
-    (out / "report.html").write_text(page, encoding="utf-8")
+    atomic_write(out / "report.html", page)
     return summary
+
+
+def _interval(stats: dict[str, Any] | None) -> str:
+    if not stats or stats.get("mean") is None:
+        return "-"
+    ci = stats.get("ci")
+    return _pct(stats["mean"]) + (f" [{_pct(ci[0])}, {_pct(ci[1])}]" if ci else "")
+
+
+def _comparison_html(comparison: dict[str, Any], skipped: list[dict[str, str]]) -> str:
+    """The comparison table (mean over seeds with a 95% t interval) and what could not be drawn, and why."""
+    rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{', '.join(str(s) for s in c['seeds'])}</td>"
+        f"<td>{_interval(c['final']['successful_hack'])}</td><td>{_interval(c['final']['true_pass'])}</td>"
+        f"<td>{c['onset_share']:.0%}</td><td>{_interval(c.get('mgs'))}</td>"
+        f"<td>{html.escape(', '.join(f'{k}={v}' for k, v in c['differs_by'].items()))}</td></tr>"
+        for name, c in comparison.items())
+    missing = "".join(f"<li>{html.escape(s['figure'])}: {html.escape(s['reason'])}</li>" for s in skipped)
+    return (f"<h2>Conditions compared</h2><table><tr><th>condition</th><th>seeds</th><th>successful hacks (final)"
+            f"</th><th>true pass (final)</th><th>seeds with onset</th><th>mgs</th><th>differs by</th></tr>{rows}"
+            f"</table><p>Mean over seeds of each run's final value (its last {WINDOW} steps; mgs: its last "
+            f"evaluated checkpoints pooled), with a 95% t interval over seeds where there are two or more.</p>"
+            + (f"<h3>Not drawn</h3><ul>{missing}</ul>" if missing else ""))
 
 
 def _pct(x: float | None) -> str:
