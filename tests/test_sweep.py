@@ -103,7 +103,10 @@ def test_killed_sweep_resumes_without_repeating_a_cell_or_losing_a_step(tmp_path
         assert rollouts == {1: 32, 2: 32, 3: 32}, cell.name
     events = [json.loads(line) for line in (out / LOG).read_text().splitlines()]
     assert [e["event"] for e in events].count("start") == 2  # both invocations logged, nothing rewritten
-    assert run_sweep(path, out, ROOT / ".cache") == [{"cell": c.name, "action": "skipped"} for c in cells]
+    seen: list[str] = []  # the chained evaluation runs for every cell, done before or now
+    assert run_sweep(path, out, ROOT / ".cache", after_cell=lambda c: seen.append(c.name)) == [
+        {"cell": c.name, "action": "skipped"} for c in cells]
+    assert seen == [c.name for c in cells]
 
 
 @pytest.mark.slow
