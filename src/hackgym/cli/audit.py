@@ -47,7 +47,7 @@ def print_report(report: AuditReport) -> None:
 
 
 def audit(
-    problems: str = typer.Option("humaneval", "--problems", help="humaneval | basic | FILE.jsonl"),
+    problems: str = typer.Option("humaneval", "--problems", help="humaneval | basic | hf:NAME[/CONFIG][:SPLIT] (MBPP, APPS, ...; docs/problems.md) | FILE.jsonl"),
     limit: int = typer.Option(0, "--limit", help="audit the first N problems only (0: all)"),
     grader: list[str] = typer.Option(None, "--grader", help="grader spec (repeatable); default: hardened, vulnerable and each study weakness alone"),
     grader_cmd: str = typer.Option(None, "--grader-cmd", help='your own grading command, e.g. "{python} -m pytest -q {workdir}" (exit 0 = pass)'),
