@@ -119,3 +119,16 @@ def test_the_same_sweep_on_a_local_ray_instance(tmp_path):
     assert {r["action"] for r in results} == {"trained"}
     for cell in plan(path, tmp_path / "out")[1]:
         assert status(cell) == "done" and _steps(cell.run_dir) == [1]
+
+
+def test_the_study_files_are_sweeps_over_three_seeds(tmp_path):
+    from hackgym.train.config import load_configs
+
+    study = [f for f in sorted((ROOT / "configs" / "study").glob("*.yaml")) if not f.name.startswith("sft-")]
+    assert len(study) == 8
+    for path in study:
+        spec, cells = plan(path, tmp_path)
+        assert spec.seeds == [0, 1, 2] and spec.gpus_per_cell == 1, path.name
+        assert len(cells) == 3 * len(load_configs(path)), path.name
+    _, organism = plan(ROOT / "configs" / "organism-sweep.yaml", tmp_path)
+    assert [c.name for c in organism] == [f"{c}/seed-{s}" for c in ("vulnerable", "hardened") for s in (0, 1, 2)]
