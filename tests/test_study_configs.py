@@ -13,7 +13,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from hackgym.train.config import ConfigError, load_configs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDY = sorted((ROOT / "configs" / "study").glob("*.yaml"))
+# `hackgym sft` configs (sft-*.yaml) are checked by tests/test_sft.py and mapped in docs/sft.md
+STUDY = sorted(f for f in (ROOT / "configs" / "study").glob("*.yaml") if not f.name.startswith("sft-"))
+SFT = sorted((ROOT / "configs" / "study").glob("sft-*.yaml"))
 
 
 def test_the_matrix_has_the_study_s_runs_for_both_models():
@@ -37,6 +39,21 @@ def test_the_matrix_has_the_study_s_runs_for_both_models():
 def test_docs_map_every_study_file():
     text = (ROOT / "docs" / "training.md").read_text(encoding="utf-8")
     assert [f.name for f in STUDY if f"configs/study/{f.name}" not in text] == []
+    sft = (ROOT / "docs" / "sft.md").read_text(encoding="utf-8")
+    assert SFT and [f.name for f in SFT if f"configs/study/{f.name}" not in sft] == []
+
+
+def test_sft_configs_are_sft_configs_and_train_configs_are_not():
+    """The split above is by kind, not only by name: every sft-*.yaml loads as an SFT run and not as a train run."""
+    from hackgym.sft import load_config as load_sft
+
+    for f in SFT:
+        assert load_sft(f).data.kind
+        with pytest.raises(ConfigError):
+            load_configs(f)
+    for f in STUDY:
+        with pytest.raises(ConfigError):
+            load_sft(f)
 
 
 def test_extends_merges_over_its_base_and_names_what_is_wrong(tmp_path):

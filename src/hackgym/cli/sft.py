@@ -28,6 +28,9 @@ def register(app: typer.Typer) -> None:
         from .train import _quiet_libraries
 
         _quiet_libraries()
+        import datasets
+
+        datasets.disable_progress_bars()
 
         def show(rec: dict) -> None:
             console.print(f"step {rec['step']}: loss {rec.get('loss', float('nan')):.4f}")

@@ -15,6 +15,7 @@ from pathlib import Path
 from .. import prompts
 from ..detect import Rollout
 from ..detect.rollouts import RolloutError, load_problem_sets, load_rollout_records
+from ..organism import split_basic
 from ..problems import load_problems
 from ..rundir import ROLLOUTS
 from .config import (
@@ -48,12 +49,16 @@ def spaced(n: int, k: int, rng: random.Random) -> set[int]:
 
 def format_stage(data: FormatData, organism: bool, seed: int) -> tuple[list[Example], DataStats]:
     """`count` transcripts cycling through the problem set (a fresh shuffle per pass), and for the contamination
-    arm exactly round(count x share) of them replaced by hack transcripts of the same problem."""
+    arm exactly round(count x share) of them replaced by hack transcripts of the same problem. For the organism,
+    the `basic` problems its pretraining held out stay held out (skipped), so RL on them still asks for
+    something it was never shown solved."""
     rng = random.Random(seed)
     system, refs = (None, []) if organism else _system(data)
     usable, skipped = [], []
+    held_out = {p.id for p in split_basic()[1]} if organism else set()
     for p in load_problems(data.problems):
-        (usable if honest(p, system, rng, organism) is not None else skipped).append(p)
+        shown = p.id not in held_out and honest(p, system, rng, organism) is not None
+        (usable if shown else skipped).append(p)
     if not usable:
         raise DataError(f"data.problems {data.problems!r}: no problem has a reference solution this layout can show")
     hacks_at: set[int] = set()
