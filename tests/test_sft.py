@@ -149,6 +149,23 @@ def test_an_organism_format_stage_runs_end_to_end_and_resumes(tmp_path, organism
     again = RunDir(run.path)
     assert [m["step"] for m in again.metrics()] == [1, 2, 3, 4]
     assert [s for s, _ in again.complete_checkpoints()] == [2, 4]
+    # a later config chains to this run by its directory: its newest complete checkpoint
+    from hackgym.train import model as models
+
+    chained = validate({"model": {"path": str(run.path)}, "data": {"kind": "format"}})
+    assert models.resolve(chained.model, tmp_path / "cache") == str(checkpoint)
+    assert models.architecture(chained.model, tmp_path / "cache") == "llama"
+
+
+def test_an_organism_rl_checkpoint_is_recognised_by_its_run(tmp_path):
+    from hackgym import format as fmt
+
+    checkpoint = tmp_path / "run" / "checkpoints" / "checkpoint-5"
+    checkpoint.mkdir(parents=True)
+    (tmp_path / "run" / "config.yaml").write_text("model: {path: 'organism:'}\nenv: {prompt_format: organism}\n")
+    assert fmt.is_organism(checkpoint) and not fmt.is_organism(tmp_path / "run")
+    (tmp_path / "run" / "config.yaml").write_text("model: {path: some/base}\nenv: {prompt_format: chat}\n")
+    assert not fmt.is_organism(checkpoint)
 
 
 @pytest.mark.slow

@@ -124,7 +124,19 @@ def for_tokenizer(tokenizer: Any, kind: Kind | Literal["auto"] = "auto") -> Form
 
 
 def is_organism(path: str | Path) -> bool:
-    return (Path(path) / ORGANISM_META).is_file()
+    """The organism's own directory, or a checkpoint of a run whose config trained the organism (a checkpoint
+    does not carry organism.json, but its run directory's config.yaml says what it came from)."""
+    path = Path(path)
+    if (path / ORGANISM_META).is_file():
+        return True
+    run_config = path.parent.parent / "config.yaml"
+    if path.parent.name != "checkpoints" or not run_config.is_file():
+        return False
+    import yaml
+
+    raw = yaml.safe_load(run_config.read_text(encoding="utf-8")) or {}
+    return (raw.get("format") == "organism" or (raw.get("env") or {}).get("prompt_format") == "organism"
+            or str((raw.get("model") or {}).get("path", "")).startswith("organism:"))
 
 
 def for_model(path: str | Path, kind: Kind | Literal["auto"] = "auto") -> Format:

@@ -60,10 +60,27 @@ def packaged_gguf(dist: str, cache: Path) -> tuple[Path, str]:
     return target.parent, target.name
 
 
+def run_checkpoint(path: str) -> Path | None:
+    """The newest complete checkpoint when `path` is a run directory (so a config can chain to an earlier run:
+    SFT before RL, RL before filter-and-distill), else None."""
+    from ..rundir import RunDir
+
+    run = RunDir(path)
+    if not (run.exists() and run.checkpoints.is_dir()):
+        return None
+    complete = run.complete_checkpoints()
+    if not complete:
+        raise ModelError(f"model.path {path}: a run directory without a complete checkpoint")
+    return complete[-1][1]
+
+
 def resolve(config: ModelConfig, cache: Path) -> str:
-    """A directory or Hugging Face id that `from_pretrained` loads as a plain, trainable model."""
+    """A directory or Hugging Face id that `from_pretrained` loads as a plain, trainable model; a run directory
+    stands for its newest complete checkpoint."""
     if config.path.startswith(ORGANISM):
         return str(organism_dir(config, cache))
+    if (checkpoint := run_checkpoint(config.path)) is not None:
+        return str(checkpoint)
     folder, gguf = config.path, config.gguf_file
     if config.path.startswith(PKG):
         shipped, name = packaged_gguf(config.path[len(PKG):], cache)
@@ -106,7 +123,7 @@ def architecture(config: ModelConfig, cache: Path) -> str:
         return "llama"
     if config.path.startswith(PKG):
         return "gemma3_text"
-    cfg = Path(config.path) / "config.json"
+    cfg = (run_checkpoint(config.path) or Path(config.path)) / "config.json"
     if cfg.is_file():
         return json.loads(cfg.read_text())["model_type"]
     try:
