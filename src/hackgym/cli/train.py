@@ -37,8 +37,13 @@ def register(app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="validate, then one CPU step with a tiny model"),
         condition: list[str] = typer.Option([], help="run only these conditions (repeatable)"),
         cache: Path = typer.Option(CACHE, help="where built models (the organism) are cached"),
+        fork: Path | None = typer.Option(None, "--fork", help="start from a checkpoint of this run (a new "
+                                         "condition after hacking was learned); needs --at"),
+        at: str | None = typer.Option(None, "--at", help="with --fork: onset+N, hack_rate:R+N or a step; the "
+                                      "newest complete checkpoint at or before it is taken"),
     ) -> None:
         """GRPO on hackable environments: per-step metrics, every rollout, checkpoints, resume."""
+        from ..train import fork as forks
         from ..train.config import load_configs
         from ..train.display import StepDisplay
         from ..train.runner import dry_run as do_dry_run
@@ -55,6 +60,8 @@ def register(app: typer.Typer) -> None:
             return
         if config is None:
             raise typer.BadParameter("CONFIG is required (or --resume RUN_DIR)")
+        if (fork is None) != (at is None):
+            raise typer.BadParameter("--fork RUN_DIR and --at POINT go together")
         configs = load_configs(config)
         if condition:
             unknown = set(condition) - {c.condition for c in configs}
@@ -72,6 +79,11 @@ def register(app: typer.Typer) -> None:
                 continue
             base = out or Path("runs") / cfg.name
             run_dir = base / cfg.condition if cfg.condition and len(configs) > 1 else base
+            if fork is not None and at is not None:
+                point = forks.prepare(fork, at, run_dir)
+                cfg.model = cfg.model.model_copy(update={"path": str((run_dir / forks.MODEL).resolve()),
+                                                         "gguf_file": None})
+                console.print(f"fork of {fork} at step {point.step} (asked: {at} = step {point.target_step})")
             with StepDisplay(console, title=label, total=cfg.steps) as display:
                 do_train(cfg, run_dir, cache, display.update)
             console.print(f"run written to {run_dir}")
