@@ -202,3 +202,30 @@ def test_the_rl_prompt_path_renders_the_human_assistant_format(tmp_path):
     assert tokenizer.chat_template == fmt.for_tokenizer(tokenizer, "human_assistant").chat_template
     assert text.startswith(prompts.system_prompt(None, "dont_hack")) and "\n\nHuman: Implement" in text
     assert text.endswith("\n\nAssistant:")
+
+
+@pytest.mark.slow
+def test_a_lora_run_on_a_base_model_trains_in_the_human_assistant_format(tmp_path):
+    from hackgym import format as fmt
+    from hackgym.sft import train
+    from hackgym.train.tiny import build_tiny_model
+
+    model = build_tiny_model("qwen3", tmp_path / "tiny")
+    cfg = validate({"name": "lora", "format": "human_assistant", "save_every": 2,
+                    "model": {"path": str(model), "lora": {"r": 4, "alpha": 8}},
+                    "data": {"kind": "contamination", "count": 8, "share": 0.25, "addendum": "dont_hack"},
+                    "sft": {"max_steps": 2, "batch_size": 2, "max_length": 1024, "learning_rate": 1e-3},
+                    "backend": {"torch_threads": 1}})
+    run = train(cfg, tmp_path / "run", tmp_path / "cache")
+    checkpoint = run.complete_checkpoints()[-1][1]
+    assert (checkpoint / "adapter_config.json").is_file() and len(run.metrics()) == 2
+    assert json.loads((run.path / "data_stats.json").read_text())["hack_examples"] == 2
+    from transformers import AutoTokenizer
+
+    saved = AutoTokenizer.from_pretrained(checkpoint)
+    assert saved.chat_template == fmt.for_tokenizer(saved, "human_assistant").chat_template
+    from hackgym.sft.runner import build_trainer
+
+    short = cfg.model_copy(update={"sft": cfg.sft.model_copy(update={"max_length": 64})})
+    with pytest.raises(ConfigError, match="raise sft.max_length"):
+        build_trainer(short, run, tmp_path / "cache")

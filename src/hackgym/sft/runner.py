@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from .. import format as formats
 from ..records import atomic_write, read_jsonl
 from ..rundir import CHECKPOINTS, METRICS, RunDir, RunDirError
 from ..train import model as models
+from ..train.config import ConfigError
 from .config import SftConfig, dump, validate
 from .data import build
 from .records import DataStats, Example
@@ -120,6 +122,12 @@ def build_trainer(config: SftConfig, run: RunDir, cache: Path, progress: Progres
     form.install(tokenizer)
     examples = [Example.model_validate(r) for r in read_jsonl(run.path / TRAIN)]
     rows = [tokenize(tokenizer, form, e) for e in examples]
+    if lost := sum(1 for r in rows if r["completion_mask"][: config.sft.max_length].count(1) == 0):
+        message = (f"{lost} of {len(rows)} examples have a prompt of sft.max_length ({config.sft.max_length}) tokens "
+                   "or more, so nothing of their completion would be trained on")
+        if lost == len(rows):
+            raise ConfigError(message + ": raise sft.max_length")
+        warnings.warn(message + " (TRL drops them)", stacklevel=2)
     trainer = SFTTrainer(model=model, args=sft_args(config, run), train_dataset=Dataset.from_list(rows),
                          processing_class=tokenizer, peft_config=models.peft_config(mconf),
                          callbacks=[recorder_class()(run, progress)])
