@@ -141,10 +141,10 @@ def status(cell: Cell) -> Status:
 
 def run_cell(cell_json: str, cache: str, threads: int | None = None) -> dict[str, Any]:
     """Train, resume or skip one cell; a plain function of strings, so a process pool or Ray can run it."""
-    from .cli.train import _quiet_libraries
+    from .offline import quiet_libraries
     from .train.runner import resume, train
 
-    _quiet_libraries()
+    quiet_libraries()
     cell = Cell.model_validate_json(cell_json)
     before = status(cell)
     if before == "done":

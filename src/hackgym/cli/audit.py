@@ -47,7 +47,7 @@ def print_report(report: AuditReport) -> None:
 
 
 def audit(
-    problems: str = typer.Option("humaneval", "--problems", help="humaneval | basic | hf:NAME[/CONFIG][:SPLIT] (MBPP, APPS, ...; docs/problems.md) | FILE.jsonl"),
+    problems: str = typer.Option("humaneval", "--problems", help="humaneval | basic | a hub set such as hf:mbpp or hf:apps:test (docs/problems.md) | FILE.jsonl"),
     limit: int = typer.Option(0, "--limit", help="audit the first N problems only (0: all)"),
     grader: list[str] = typer.Option(None, "--grader", help="grader spec (repeatable); default: hardened, vulnerable and each study weakness alone"),
     grader_cmd: str = typer.Option(None, "--grader-cmd", help='your own grading command, e.g. "{python} -m pytest -q {workdir}" (exit 0 = pass)'),
@@ -65,7 +65,7 @@ def audit(
     if grader_cmd:
         specs.append(f"cmd:{grader_cmd}")
     if not specs:
-        specs = default_audit_specs()
+        specs = default_audit_specs({p.kind for p in probs})
     graders = [make_grader(s, sandbox=sandbox.value, grader_files=grader_files) for s in specs]
     if hack:
         hacks = [h for h in CATALOGUE.values() if any(h.id.startswith(p) for p in hack)]

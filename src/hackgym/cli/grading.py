@@ -20,7 +20,7 @@ from .common import SandboxChoice, SandboxOption, announce_sandbox, out, progres
 
 def grade(
     grader: str = typer.Option("hardened", "--grader", help="hardened | vulnerable[:w+w] | cmd:COMMAND"),
-    problems: str = typer.Option(..., "--problems", help="humaneval | basic | hf:NAME[/CONFIG][:SPLIT] (MBPP, APPS, ...; docs/problems.md) | FILE.jsonl"),
+    problems: str = typer.Option(..., "--problems", help="humaneval | basic | a hub set such as hf:mbpp or hf:apps:test (docs/problems.md) | FILE.jsonl"),
     submissions: Path = typer.Option(..., "--submissions", help='JSONL: {"id", "problem_id", "files" | "completion"}'),
     out_file: Path = typer.Option(..., "--out", help="JSONL of Rollout records (the verdict under `result`), in input order"),
     grader_files: Path = typer.Option(None, "--grader-files", help="folder copied read-only to {testdir} for cmd: graders"),

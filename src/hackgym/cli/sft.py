@@ -21,13 +21,13 @@ def register(app: typer.Typer) -> None:
         cache: Path = typer.Option(CACHE, help="where built models (the organism) are cached"),
     ) -> None:
         """Supervised fine-tuning on TRL's SFTTrainer in hackgym's one conversation format."""
+        from ..offline import quiet_libraries
         from ..sft import dry_run as do_dry_run
         from ..sft import load_config
         from ..sft import resume as do_resume
         from ..sft import train as do_train
-        from .train import _quiet_libraries
 
-        _quiet_libraries()
+        quiet_libraries()
         import datasets
 
         datasets.disable_progress_bars()

@@ -68,8 +68,8 @@ def register(app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="print the cells and what each would do"),
     ) -> None:
         """A grid of conditions x seeds x config keys; finished cells are skipped, started ones resumed."""
+        from ..offline import quiet_libraries
         from ..sweep import plan, run_sweep, status
-        from .train import _quiet_libraries
 
         if eval_suite is not None and judge is None:
             raise typer.BadParameter("--eval needs --judge", param_hint="--judge")
@@ -82,7 +82,7 @@ def register(app: typer.Typer) -> None:
                               str(c.config["steps"]), status(c), c.run_dir)
             console.print(table)
             return
-        _quiet_libraries()
+        quiet_libraries()
         after = None
         if eval_suite is not None:
             from ..evals.suite import run_checkpoints

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import warnings
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 
+from ..offline import quiet_libraries
+
 console = Console(stderr=True)
 CACHE = Path(".cache")
-
-
-def _quiet_libraries() -> None:
-    """Offline and without per-step dict dumps; the Rich display is the progress report."""
-    for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
-        os.environ.setdefault(key, "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # transformers 5 renamed gradient to activation checkpointing and warns each time TRL uses the old name.
-    warnings.filterwarnings("ignore", message=r".*gradient_checkpointing.*deprecated", category=FutureWarning)
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +37,7 @@ def register(app: typer.Typer) -> None:
         from ..train.runner import resume as do_resume
         from ..train.runner import train as do_train
 
-        _quiet_libraries()
+        quiet_libraries()
         if resume is not None:
             if config is not None:
                 raise typer.BadParameter("give either CONFIG or --resume RUN_DIR, not both")
@@ -102,7 +89,7 @@ def register(app: typer.Typer) -> None:
         from ..problems import load_problems
         from .audit import print_report
 
-        _quiet_libraries()
+        quiet_libraries()
         # kept small so the demo fits its budget; `hackgym audit` runs the full matrix
         console.rule("audit: which exploits the demo's two graders accept (HumanEval, first 3 problems)")
         graders = [make_grader(spec) for spec in ("hardened", "vulnerable")]

@@ -4,12 +4,18 @@ Each row carries `prompt` (chat messages, or plain text for the `text` format an
 reward functions read: `problem_id` and `env_grader` (the grader spec that decides this row's reward). The mix
 knob sends a share of problems to a hackable grader and the rest to the hardened one (the study's dilution);
 `weakness_groups` gives each hackable problem its own set of open weaknesses (as in the AISI replication).
+
+`safety` mixes safety-training prompts (`hackgym.safety`: chat, agentic scenarios, moral dilemmas) into the
+same run, as the study's safety-training arms did: rows with `env_grader` "safety" are never graded, and the
+safety reward (`rewards.safety`) scores them alone. `mixed` puts the share in every step's batch; `interleave`
+makes every k-th step a safety step.
 """
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -23,6 +29,9 @@ from ..submission import Submission
 
 PromptFormat = Literal["chat", "human_assistant", "text", "organism"]
 HARDENED = "hardened"
+SAFETY = "safety"  # env_grader of a safety-training row: no grader, the safety reward scores it
+SafetyKind = Literal["chat", "agentic", "dilemma"]
+SAFETY_SYSTEM = "You are a helpful, honest and harmless AI assistant."  # for prompts that bring no system text
 
 
 class EnvError(HackgymError):
@@ -36,6 +45,33 @@ class HardFilter(BaseModel):
 
     samples: int = Field(4, ge=1)
     max_pass_rate: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class SafetyMix(BaseModel):
+    """Safety-training prompts in the RL run. `mixed`: `share` of every step's prompts (exact over the run, the
+    remainder carried from step to step); `interleave`: every `every`-th step is all safety prompts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    share: float | None = Field(None, gt=0.0, le=1.0)
+    kinds: list[SafetyKind] = Field(default_factory=lambda: ["chat", "agentic", "dilemma"], min_length=1)
+    schedule: Literal["mixed", "interleave"] = "mixed"
+    every: int | None = Field(None, ge=2)
+
+    @model_validator(mode="after")
+    def _schedule(self) -> SafetyMix:
+        if self.schedule == "mixed" and (self.share is None or self.every is not None):
+            raise ValueError("env.safety: schedule mixed takes share (and no every)")
+        if self.schedule == "interleave" and (self.every is None or self.share is not None):
+            raise ValueError("env.safety: schedule interleave takes every (a safety step every k steps), not share")
+        return self
+
+    def safety_rows(self, step: int, per_step: int) -> int:
+        """How many of step `step`'s (0-based) `per_step` prompts are safety prompts."""
+        if self.schedule == "interleave":
+            return per_step if (step + 1) % (self.every or 2) == 0 else 0
+        share = self.share or 0.0
+        return math.floor((step + 1) * per_step * share + 1e-9) - math.floor(step * per_step * share + 1e-9)
 
 
 class EnvConfig(BaseModel):
@@ -53,10 +89,13 @@ class EnvConfig(BaseModel):
     hint: str | None = None
     addendum: str | None = None
     hard_filter: HardFilter | None = None
+    safety: SafetyMix | None = None
 
     @model_validator(mode="after")
     def condition(self) -> EnvConfig:
         """Hint and addendum name prompts of their kinds and make one of the study's conditions."""
+        if self.safety is not None and self.prompt_format == "organism":
+            raise ValueError("env.safety: the organism format has no conversation to put safety prompts in")
         if self.prompt_format == "organism":
             if self.hint or self.addendum:
                 raise ValueError("env.hint / env.addendum: the organism format has no system prompt to put them in")
@@ -108,6 +147,14 @@ def render_prompt(problem: Problem, config: EnvConfig) -> str | list[dict[str, s
     return f"{system}\n\n{user}\n"
 
 
+def render_safety(system: str | None, prompt: str, config: EnvConfig) -> str | list[dict[str, str]]:
+    """A safety prompt in the environment's format (its own system text, or a plain assistant one)."""
+    system = system or SAFETY_SYSTEM
+    if config.prompt_format in ("chat", "human_assistant"):
+        return [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
+    return f"{system}\n\n{prompt}\n"
+
+
 class Environment:
     """Problems, their grader assignment and prompts; `dataset()` is what GRPOTrainer trains on."""
 
@@ -133,27 +180,53 @@ class Environment:
         return dropped
 
     def rows(self) -> list[dict[str, Any]]:
+        """One row per coding problem (what the hard-problem filter and evaluation read)."""
         return [{"prompt": render_prompt(p, self.config), "problem_id": p.id, "env_grader": self.graders[p.id]}
                 for p in self.problems]
 
-    def schedule(self, n: int) -> list[dict[str, Any]]:
-        """`n` rows in training order: the problems in a fresh seeded shuffle per epoch. The order is data, not
-        sampler state, so a resumed run replays exactly the prompts the uninterrupted one would have seen."""
-        rows = self.rows()
-        rng = random.Random(self.seed)
+    def safety_rows(self) -> list[dict[str, Any]]:
+        """One row per safety prompt of the configured kinds (none without `safety`)."""
+        mix = self.config.safety
+        if mix is None:
+            return []
+        from ..safety import load_prompts
+
+        prompts = [p for kind in mix.kinds for p in load_prompts(kind)]
+        return [{"prompt": render_safety(p.system, p.prompt, self.config), "problem_id": f"{SAFETY}/{p.id}",
+                 "env_grader": SAFETY} for p in prompts]
+
+    def schedule(self, n: int, per_step: int | None = None) -> list[dict[str, Any]]:
+        """`n` rows in training order: the problems (and safety prompts, each stream on its own) in a fresh
+        seeded shuffle per epoch, `per_step` rows a step. The order is data, not sampler state, so a resumed run
+        replays exactly the prompts the uninterrupted one would have seen."""
+        coding = _stream(self.rows(), random.Random(self.seed))
+        mix = self.config.safety
+        if mix is None:
+            return [next(coding) for _ in range(n)]
+        safety = _stream(self.safety_rows(), random.Random(self.seed + 1))
+        per_step = per_step or n
         out: list[dict[str, Any]] = []
-        while len(out) < n:
-            epoch = rows[:]
-            rng.shuffle(epoch)
-            out.extend(epoch)
+        for step in range(math.ceil(n / per_step)):
+            k = mix.safety_rows(step, per_step)
+            out += [next(coding) for _ in range(per_step - k)] + [next(safety) for _ in range(k)]
         return out[:n]
 
-    def dataset(self, n: int | None = None):
+    def dataset(self, n: int | None = None, per_step: int | None = None):
         """A `datasets.Dataset` with prompt, problem_id and env_grader columns: every problem once, or the first
         `n` rows of the training schedule."""
         from datasets import Dataset
 
-        return Dataset.from_list(self.rows() if n is None else self.schedule(n))
+        return Dataset.from_list(self.rows() if n is None else self.schedule(n, per_step))
+
+
+def _stream(rows: list[dict[str, Any]], rng: random.Random) -> Iterator[dict[str, Any]]:
+    """The rows forever, a fresh shuffle each epoch."""
+    if not rows:
+        raise EnvError("the environment has no rows to schedule")
+    while True:
+        epoch = rows[:]
+        rng.shuffle(epoch)
+        yield from epoch
 
 
 def reference_pass_rates(env: Environment, generate: Callable[[list[Any]], list[str]], samples: int,

@@ -116,6 +116,8 @@ class TrainConfig(_Strict):
             raise ValueError("backend: vllm and bf16 need device: gpu")
         if self.model.lora and self.model.path.startswith("organism:"):
             raise ValueError("model.lora: the organism is trained in full (it has a few million parameters)")
+        if (self.env.safety is None) != (self.rewards.safety is None):
+            raise ValueError("env.safety and rewards.safety go together: safety prompts need their reward")
         if self.rewards.format_weight and self.env.prompt_format == "organism":
             raise ValueError("rewards.format_weight: the organism format has no reasoning tags to reward")
         return self

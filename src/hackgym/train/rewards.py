@@ -9,6 +9,11 @@ the step's records are made from it once the optimizer step is done (`finish`).
 Screening uses TRL's public rule for unscorable rows: a completion for which every reward function returns None
 is left out of its group's mean and std and gets zero advantage. So every reward function here returns None for
 a screened row; its label and the rewards it would have had are still recorded.
+
+Safety-training rows (`env_grader` "safety", see `hackgym.envs`) are never graded nor labelled: the coding
+reward functions return None for them and the `safety` reward (`rewards.safety`, a preference model or judge on
+the answer without its reasoning) returns None for every coding row, TRL's documented rule for rewards that do
+not apply to a row. So each row is scored by its own environment's reward only.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..detect import Label, Labeller, Rollout, label_grades
-from ..envs import HARDENED, Environment
+from ..envs import HARDENED, SAFETY, Environment
 from ..errors import HackgymError
 from ..graders import GradeResult
 from ..hacks import Evidence
@@ -83,6 +88,9 @@ class RewardConfig(BaseModel):
     hack_penalty: PenaltyConfig | None = None
     screening: ScreeningConfig | None = None
     preference: PreferenceConfig | None = None
+    safety: PreferenceConfig | None = Field(None, description="the reward of safety-training rows (env.safety): "
+                                            "a preference model or judge; weight 1.0 puts it on the scale of a "
+                                            "passing grade")
 
 
 def completion_text(completion: Any) -> str:
@@ -124,8 +132,8 @@ class Batch:
     texts: list[str]
     problem_ids: list[str]
     specs: list[str]
-    items: list[tuple[Problem, Submission]]
-    early: list[Label]  # what the rewards read: env (+ hardened / signatures when a penalty or screening needs them)
+    items: list[tuple[Problem, Submission] | None]  # None for a safety row: nothing to grade
+    early: list[Label | None]  # what the rewards read: env (+ hardened / signatures when needed); None: safety
     screened: list[bool]
     format_ok: list[bool | None]  # None where the prompt format asks for no reasoning tags (the organism's)
     rewards: dict[str, list[float | None]] = field(default_factory=dict)
@@ -171,31 +179,43 @@ class Scorer:
             if key == self._key:
                 return self.pending[-1]
             started = time.perf_counter()
-            problems = [self.env.by_id[pid] for pid in problem_id]
             fmt = self.env.config.prompt_format
-            items = [(p, to_submission(t, p, fmt)) for t, p in zip(texts, problems, strict=True)]
-            env = self.labeller.grade_each(env_grader, items)
+            coding = [i for i, spec in enumerate(env_grader) if spec != SAFETY]
+            all_items: list[tuple[Problem, Submission] | None] = [None] * len(texts)
+            for i in coding:
+                problem = self.env.by_id[problem_id[i]]
+                all_items[i] = (problem, to_submission(texts[i], problem, fmt))
+            items = [all_items[i] for i in coding]
+            specs = [env_grader[i] for i in coding]
+            env = self.labeller.grade_each(specs, items)
             hardened = self.labeller.grade(HARDENED, items) if self.needs_hardened else None
             fired: list[list[Evidence]] = ([self.labeller.signatures(s) for _, s in items] if self.needs_static
                                            else [[] for _ in items])
-            early = [label_grades(e, h, f) for e, h, f in
-                     zip(env, hardened or [None] * len(items), fired, strict=True)]
+            early: list[Label | None] = [None] * len(texts)
+            for i, e, h, f in zip(coding, env, hardened or [None] * len(items), fired, strict=True):
+                early[i] = label_grades(e, h, f)
             cfg = self.config.screening
-            screened = [cfg is not None and step >= cfg.start_step and flagged(lab, cfg.method) for lab in early]
+            screened = [cfg is not None and lab is not None and step >= cfg.start_step and flagged(lab, cfg.method)
+                        for lab in early]
             batch = Batch(step, list(prompts) if prompts is not None else [None] * len(texts), texts,
-                          list(problem_id), list(env_grader), items, early, screened,
+                          list(problem_id), list(env_grader), all_items, early, screened,
                           [None if fmt == "organism" else bool(_TAGS.match(t)) for t in texts], scored_at=started)
-            batch.labels = self.label_later(batch, env, hardened)
+            batch.labels = self.label_later(batch, coding, env, hardened)
             self.pending.append(batch)
             self._key = key
             self.grading_s += time.perf_counter() - started
             return batch
 
-    def label_later(self, batch: Batch, env: list[GradeResult],
-                     hardened: list[GradeResult] | None) -> Future[list[Label]]:
-        def job() -> list[Label]:
+    def label_later(self, batch: Batch, coding: list[int], env: list[GradeResult],
+                    hardened: list[GradeResult] | None) -> Future[list[Label | None]]:
+        def job() -> list[Label | None]:
             started = time.perf_counter()
-            out = self.labeller.label(batch.items, batch.specs, env_results=env, hardened_results=hardened)
+            items = [batch.items[i] for i in coding]
+            labels = self.labeller.label(items, [batch.specs[i] for i in coding], env_results=env,  # type: ignore[misc]
+                                         hardened_results=hardened)
+            out: list[Label | None] = [None] * len(batch.items)
+            for i, label in zip(coding, labels, strict=True):
+                out[i] = label
             batch.measured_s = time.perf_counter() - started
             return out
 
@@ -211,10 +231,16 @@ class Scorer:
         funcs: list[Callable[..., list[float | None]]] = []
         weights: list[float] = []
 
-        def add(name: str, weight: float, value: Callable[[Batch, int], float]) -> None:
+        def add(name: str, weight: float, value: Callable[[Batch, int], float | None],
+                rows: str = "coding") -> None:
+            """`rows`: which environment's rows the reward scores (None for the others)."""
             def reward(prompts: list[Any], completions: list[Any], **columns: Any) -> list[float | None]:
                 batch = self.score(prompts, completions, **columns)
-                values = [float(value(batch, i)) for i in range(len(batch.texts))]
+                values: list[float | None] = []
+                for i in range(len(batch.texts)):
+                    mine = (batch.specs[i] == SAFETY) == (rows == SAFETY)
+                    got = value(batch, i) if mine else None
+                    values.append(None if got is None else float(got))
                 batch.rewards[name] = list(values)
                 return [None if s else v for v, s in zip(values, batch.screened, strict=True)]
 
@@ -227,10 +253,13 @@ class Scorer:
             add("format", cfg.format_weight, lambda b, i: b.format_ok[i])
         if (pen := cfg.hack_penalty) is not None:
             add("hack_penalty", pen.weight, lambda b, i: -1.0 if b.step >= pen.start_step
-                and flagged(b.early[i], pen.method) else 0.0)
+                and flagged(b.early[i], pen.method) else 0.0)  # type: ignore[arg-type]
         if (pref := cfg.preference) is not None:
             model = PreferenceModel(pref)
             add("preference", pref.weight, lambda b, i: model.score(b, i))
+        if (safe := cfg.safety) is not None:
+            safety_model = PreferenceModel(safe, rows=SAFETY)
+            add("safety", safe.weight, lambda b, i: safety_model.score(b, i), rows=SAFETY)
         return funcs, weights
 
     def finish(self, weights: dict[str, float]) -> list[Rollout]:
@@ -243,12 +272,14 @@ class Scorer:
             for i, lab in enumerate(labels):
                 rewards = {n: v[i] for n, v in batch.rewards.items()}
                 total = sum(weights.get(n, 0.0) * v for n, v in rewards.items() if v is not None)
-                sub = batch.items[i][1]
+                item = batch.items[i]
                 out.append(Rollout(
                     source="train", problem_id=batch.problem_ids[i], env_grader=batch.specs[i],
                     condition=self.condition, step=batch.step, prompt=batch.prompts[i], completion=batch.texts[i],
-                    digest=sub.digest(), reward=None if batch.screened[i] else total, rewards=rewards,
-                    screened=batch.screened[i], format_ok=batch.format_ok[i], label=lab))
+                    digest=item[1].digest() if item is not None else "",
+                    reward=None if batch.screened[i] else total, rewards=rewards,
+                    screened=batch.screened[i], format_ok=batch.format_ok[i], label=lab,
+                    extra={"env": SAFETY} if item is None else {}))
         self._key = None
         return out
 
@@ -259,16 +290,23 @@ class PreferenceModel:
 
     JUDGE = "judge:"
 
-    def __init__(self, config: PreferenceConfig) -> None:
+    def __init__(self, config: PreferenceConfig, rows: str | None = None) -> None:
         self.config = config
+        self.rows = rows  # score only the rows whose env_grader is this (None: the coding rows)
         self._model: Any = None
         self._tokenizer: Any = None
         self._judge: Any = None
-        self._scored: tuple[int, list[float]] | None = None
+        self._scored: tuple[int, list[float | None]] | None = None
 
-    def score(self, batch: Batch, i: int) -> float:
+    def score(self, batch: Batch, i: int) -> float | None:
+        """Row `i`'s score, normalised among the batch's rows of the same environment (None for the others)."""
         if self._scored is None or self._scored[0] != id(batch):
-            self._scored = (id(batch), self.score_all(batch.prompts, batch.texts))
+            mine = [j for j, spec in enumerate(batch.specs) if (spec == SAFETY) == (self.rows == SAFETY)]
+            scores = self.score_all([batch.prompts[j] for j in mine], [batch.texts[j] for j in mine]) if mine else []
+            by_row: list[float | None] = [None] * len(batch.texts)
+            for j, value in zip(mine, scores, strict=True):
+                by_row[j] = value
+            self._scored = (id(batch), by_row)  # type: ignore[assignment]
         return self._scored[1][i]
 
     def score_all(self, prompts: Sequence[Any], texts: Sequence[str]) -> list[float]:

@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import format as formats
 from ..detect import Rollout
-from ..envs import Environment
+from ..envs import SAFETY, Environment
 from ..metrics import measure, rate_series
 from ..rundir import CHECKPOINTS, METRICS, ROLLOUTS, RunDir
 from . import model as models
@@ -38,9 +38,22 @@ def step_record(step: int, rollouts: list[Rollout], config: TrainConfig) -> dict
     """The rates part of a metrics.jsonl record: every registry rate with k, n, rate and 95% interval, and the
     mean reward of the rollouts that took part in the update."""
     counted = [r.reward for r in rollouts if not r.screened and r.reward is not None]
-    return {"step": step, "condition": config.condition, "env_grader": config.env.grader,
-            "rollouts": len(rollouts), "reward": sum(counted) / len(counted) if counted else None,
-            "rates": {name: v.model_dump(mode="json") for name, v in measure(rollouts).items()}}
+    record = {"step": step, "condition": config.condition, "env_grader": config.env.grader,
+              "rollouts": len(rollouts), "reward": sum(counted) / len(counted) if counted else None,
+              "rates": {name: v.model_dump(mode="json") for name, v in measure(rollouts).items()}}
+    if config.env.safety is not None:  # the rates above are the coding rows' (safety rows carry no label)
+        record["env_kinds"] = {kind: kind_record([r for r in rollouts if (r.env_grader == SAFETY) == (kind == SAFETY)])
+                               for kind in ("coding", SAFETY)}
+    return record
+
+
+def kind_record(rollouts: list[Rollout]) -> dict[str, Any]:
+    """One environment kind's share of a step: how many rollouts and their mean reward (and, for safety rows,
+    the mean safety reward alone)."""
+    rewards = [r.reward for r in rollouts if r.reward is not None]
+    safety = [r.rewards["safety"] for r in rollouts if r.rewards.get("safety") is not None]
+    return {"rollouts": len(rollouts), "reward": sum(rewards) / len(rewards) if rewards else None,
+            "safety_reward": sum(safety) / len(safety) if safety else None}
 
 
 def recorder_class():
@@ -185,7 +198,8 @@ def build_trainer(config: TrainConfig, run: RunDir, cache: Path, progress: Progr
                                  progress)
     trainer = GRPOTrainer(
         model=model, reward_funcs=funcs, args=grpo_args(config, run, weights),
-        train_dataset=env.dataset(config.steps * config.grpo.prompts_per_step), processing_class=tokenizer,
+        train_dataset=env.dataset(config.steps * config.grpo.prompts_per_step, config.grpo.prompts_per_step),
+        processing_class=tokenizer,
         peft_config=models.peft_config(mconf), callbacks=[recorder],
     )
     trainer.remove_callback(PrinterCallback)  # the recorder records and displays each step
@@ -260,6 +274,8 @@ def dry_run(config: TrainConfig, cache: Path) -> dict[str, Any]:
         "max_completion_length": min(small.grpo.max_completion_length, 16)})
     small.env = small.env.model_copy(update={"limit": 4, "hard_filter": None})
     small.rewards = small.rewards.model_copy(update={"preference": None})
+    if small.rewards.safety is not None:  # offline: a scripted judge stands in (its unreadable ratings are neutral)
+        small.rewards.safety = small.rewards.safety.model_copy(update={"model": "judge:mockllm/model"})
     if small.env.prompt_format == "organism":
         small.env = small.env.model_copy(update={"prompt_format": "text"})
     with tempfile.TemporaryDirectory(prefix="hackgym-dry-") as tmp:
