@@ -102,12 +102,16 @@ def test_the_hub_route_calls_load_dataset_with_the_hub_ids(monkeypatch):
     ]
 
 
-def test_apps_maps_call_based_rows_and_skips_stdio_ones():
+def test_apps_maps_call_based_rows_as_functions_and_stdin_rows_as_programs():
     problems, report = load_hub("hf:apps")
-    assert [p.id for p in problems] == ["apps/5001", "apps/5002", "apps/5003", "apps/5004"]
-    assert report.skipped[next(r for r in report.skipped if r.startswith(STDIO))] == 2
-    assert report.examples[next(r for r in report.skipped if r.startswith(STDIO))] == ["5005", "5006"]
+    assert [p.id for p in problems] == ["apps/5001", "apps/5002", "apps/5003", "apps/5004", "apps/5005", "apps/5006"]
+    assert [p.kind for p in problems] == ["function"] * 4 + ["stdio"] * 2
+    assert not any(r.startswith(STDIO) for r in report.skipped)
     assert report.skipped["no reference solution defines the entry point in Python 3"] == 1
+    summed = problems[4]
+    assert [(c.input, c.output, c.visible) for c in summed.cases] == [("1 2\n", "3\n", True), ("10 -3\n", "7\n", False)]
+    assert summed.entry_point == "" and summed.reference_solution.startswith("a, b = map(int")
+    assert "difficulty:introductory" in summed.tags and "stdio" in summed.tags
     first = problems[0]
     assert "difficulty:introductory" in first.tags and first.entry_point == "capital_words"
     assert "assert capital_words('Hello World') == 2" in first.prompt  # APPS's one-element wrap undone for reading
@@ -124,10 +128,14 @@ def test_apps_comparison_follows_apps_rule():
     assert equal(2, [2]) and equal((1, 3), [[1, 3]]) and equal([1], [1]) and not equal(3, [2])
 
 
-def test_code_contests_is_all_stdio_so_loading_it_is_an_error_naming_why():
-    with pytest.raises(ProblemError) as info:
-        load_hub("hf:code_contests")
-    assert "0 of 2 rows" in str(info.value) and "skipped 2: " + STDIO in str(info.value)
+def test_code_contests_rows_become_stdio_programs_with_public_cases_shown():
+    problems, report = load_hub("hf:code_contests")
+    assert report.kept == 2 and not report.skipped
+    first = problems[0]
+    assert first.id == "code_contests/9999_A. Sum" and first.kind == "stdio"
+    assert [(c.input, c.visible) for c in first.cases] == [("1 2\n", True), ("5 5\n", False)]
+    assert "Example input:\n1 2\n" in first.prompt and "cf_rating:800" in first.tags
+    assert first.null_solutions and first.reference_solution.startswith("a, b")
 
 
 def test_livecodebench_skips_stdin_rows_and_rows_without_a_reference():
@@ -184,7 +192,7 @@ def test_cli_lists_a_hub_set_from_the_local_copy():
     assert r.exit_code == 0, r.output
     assert "mbpp/905" in r.output and "mbpp/906" not in r.output and "hf:mbpp: 5 problems" in r.output
     r = runner.invoke(app, ["problems", "list", "hf:code_contests"])
-    assert r.exit_code != 0 and isinstance(r.exception, ProblemError)
+    assert r.exit_code == 0 and "(stdio)" in r.output, r.output
 
 
 @pytest.mark.jail

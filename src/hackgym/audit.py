@@ -64,7 +64,8 @@ def _jobs(problems: Sequence[Problem], hacks: Sequence[Hack]) -> list[tuple[str,
         for null in p.null_solutions:
             jobs.append(("null", p, Submission(files={"solution.py": null})))
         for hack in hacks:
-            jobs.append((hack.id, p, hack.exploit(p)))
+            if hack.applies_to(p):  # a function exploit means nothing to a stdio program, and back
+                jobs.append((hack.id, p, hack.exploit(p)))
     return jobs
 
 
@@ -72,6 +73,7 @@ def run_audit(problems: Sequence[Problem], graders: Sequence[Grader], problem_se
               hacks: Sequence[Hack] | None = None, progress: Callable[[int], None] | None = None) -> AuditReport:
     """Grade every (problem, honest | null | exploit) submission with every grader."""
     hacks = list(CATALOGUE.values()) if hacks is None else list(hacks)
+    hacks = [h for h in hacks if any(h.applies_to(p) for p in problems)]
     jobs = _jobs(problems, hacks)
     report = AuditReport(problem_set=problem_set, n_problems=len(problems), graders={},
                          hack_families={h.id: h.family for h in hacks},
@@ -98,7 +100,7 @@ def run_audit(problems: Sequence[Problem], graders: Sequence[Grader], problem_se
 
 def n_gradings(problems: Sequence[Problem], n_graders: int, hacks: Sequence[Hack] | None = None) -> int:
     hacks = list(CATALOGUE.values()) if hacks is None else list(hacks)
-    per_problem = [1 + len(p.null_solutions) + len(hacks) for p in problems]
+    per_problem = [1 + len(p.null_solutions) + sum(h.applies_to(p) for h in hacks) for p in problems]
     return sum(per_problem) * n_graders
 
 

@@ -44,7 +44,7 @@ def list_(problem_set: str = typer.Argument("basic", help=SET_HELP),
     for col in ("id", "entry point", "visible", "held-out", "nulls", "tags"):
         table.add_column(col)
     for p in problems:
-        table.add_row(p.id, p.entry_point, str(len(p.visible)), str(len(p.held_out)), str(len(p.null_solutions)),
+        table.add_row(p.id, p.entry_point or f"({p.kind})", str(len(p.visible)), str(len(p.held_out)), str(len(p.null_solutions)),
                       " ".join(p.tags))
     out.print(table)
 
@@ -55,10 +55,12 @@ def show(problem_id: str, problem_set: str = typer.Option(None, "--problems", he
     set_name = problem_set or ("humaneval" if problem_id.startswith("HumanEval/") else "basic")
     p = get_problem(load_problems(set_name), problem_id)
     out.rule(f"{p.id}  ({p.source})")
-    out.print(Syntax(p.prompt, "python"))
+    out.print(Syntax(p.prompt, "python") if p.kind == "function" else p.prompt, markup=False)
     out.rule("cases")
     for c in p.cases:
-        out.print(f"[{'cyan' if c.visible else 'magenta'}]{'visible ' if c.visible else 'held-out'}[/] {c.code}")
+        text = c.code if p.kind == "function" else f"stdin {c.input!r} -> stdout {c.output!r}"
+        out.print(f"[{'cyan' if c.visible else 'magenta'}]{'visible ' if c.visible else 'held-out'}[/] ", end="")
+        out.print(text, markup=False, highlight=False)
     out.rule("reference solution")
     out.print(Syntax(p.reference_solution, "python"))
 

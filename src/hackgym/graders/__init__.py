@@ -1,4 +1,5 @@
-"""Graders by spec: `hardened`, `vulnerable[:w+w]` (weaknesses switchable), `cmd:CMD`, kinds that installed
+"""Graders by spec: `hardened` (any problem kind), `vulnerable[:w+w]` (weaknesses switchable), `stdio[:w+w]`
+(stdin/stdout programs, checker weaknesses switchable), `cmd:CMD`, kinds that installed
 packages register (entry-point group `hackgym.graders`), or your own callable (`FunctionGrader`).
 
 `parse_spec(spec)` validates a spec without starting a sandbox and prints it back in canonical form;
@@ -13,6 +14,7 @@ from ._registry import (
     GraderKind,
     GraderSpec,
     HardenedSpec,
+    StdioSpec,
     VulnerableSpec,
     default_audit_specs,
     grader_kinds,
@@ -25,11 +27,13 @@ from .base import IN_PROCESS, STUDY_WEAKNESSES, Grader, GradeResult, Status, Wea
 from .cache import VerdictCache, Work
 from .command import CommandGrader, FunctionGrader
 from .hardened import HardenedGrader
+from .stdio import STDIO_DEFAULT, StdioGrader, StdioWeakness
 from .vulnerable import VulnerableGrader
 
 __all__ = [
     "GradeResult", "Grader", "Status", "Weakness", "STUDY_WEAKNESSES", "IN_PROCESS", "HardenedGrader",
     "VulnerableGrader", "CommandGrader", "FunctionGrader", "make_grader", "parse_weaknesses", "default_audit_specs",
     "VerdictCache", "Work", "GraderSpec", "GraderKind", "HardenedSpec", "VulnerableSpec", "CommandSpec",
-    "parse_spec", "grader_kinds", "register_grader", "ENTRY_POINT_GROUP",
+    "parse_spec", "grader_kinds", "register_grader", "ENTRY_POINT_GROUP", "StdioGrader", "StdioWeakness",
+    "StdioSpec", "STDIO_DEFAULT",
 ]

@@ -5,7 +5,8 @@ it can without building anything (no sandbox pool starts), and whose `spec` prin
 `parse_spec(s).spec == s` for every canonical `s`, and the canonical string is the built grader's `name`, so a
 record that names its grader names a spec that rebuilds it. `make_grader` builds from the parsed model.
 
-Built-in kinds: `hardened`, `vulnerable[:w+w]`, `cmd:COMMAND`. Other packages add kinds through the
+Built-in kinds: `hardened` (function and stdio problems alike), `vulnerable[:w+w]` (pytest, function problems),
+`stdio[:w+w]` (stdin/stdout programs with switchable checker weaknesses), `cmd:COMMAND`. Other packages add kinds through the
 `hackgym.graders` entry-point group: the entry point's name is the kind and its object a `GraderSpec`
 subclass, loaded the first time a spec names that kind (or `grader_kinds()` lists them all):
 
@@ -30,6 +31,7 @@ from ..sandbox import Pool, SandboxMode, get_pool
 from .base import STUDY_WEAKNESSES, Grader, Weakness
 from .command import CommandGrader
 from .hardened import HardenedGrader
+from .stdio import STDIO_DEFAULT, StdioGrader, StdioWeakness, stdio_spec_name
 from .vulnerable import VulnerableGrader
 
 ENTRY_POINT_GROUP = "hackgym.graders"
@@ -282,6 +284,52 @@ class CommandSpec(GraderSpec):
         return CommandGrader(self.command, pool, grader_files)
 
 
-def default_audit_specs() -> list[str]:
-    """hardened, vulnerable and one grader per study weakness (visible_only is opt-in: `--grader`)."""
-    return ["hardened", "vulnerable"] + [f"vulnerable:{w.value}" for w in sorted(STUDY_WEAKNESSES)]
+@register_grader("stdio")
+class StdioSpec(GraderSpec):
+    """A checker of stdin/stdout programs with the chosen weaknesses open: `stdio` opens exit_zero,
+    verdict_file and loose_match; `stdio:w+w`, `:all`, `:none` choose (none: as sound as hardened). Weaknesses:
+    exit_zero, verdict_file, expected_on_disk, loose_match, prefix_match, timeout_pass."""
+
+    syntax: ClassVar[str] = "stdio[:w+w|all|none]"
+    weaknesses: frozenset[StdioWeakness] = STDIO_DEFAULT
+
+    @classmethod
+    def from_arg(cls, arg: str | None) -> StdioSpec:
+        if arg is None:
+            return cls()
+        if arg == "all":
+            return cls(weaknesses=frozenset(StdioWeakness))
+        if arg == "none":
+            return cls(weaknesses=frozenset())
+        out = set()
+        for part in arg.split("+"):
+            try:
+                out.add(StdioWeakness(part.strip()))
+            except ValueError:
+                names = ", ".join(w.value for w in StdioWeakness)
+                raise GraderSpecError(f"unknown stdio weakness {part!r}: use {names}, 'all' or 'none'") from None
+        return cls(weaknesses=frozenset(out))
+
+    @field_serializer("weaknesses")
+    def _sorted(self, weaknesses: frozenset[StdioWeakness]) -> list[str]:
+        return sorted(w.value for w in weaknesses)
+
+    @property
+    def spec(self) -> str:
+        return stdio_spec_name(self.weaknesses)
+
+    def build(self, pool: Pool, grader_files: str | Path | None = None) -> Grader:
+        return StdioGrader(pool, self.weaknesses)
+
+
+def default_audit_specs(kinds: set[str] | frozenset[str] | None = None) -> list[str]:
+    """hardened, then per problem kind present (default: function) the kind's default vulnerable grader and
+    one grader per weakness alone: the study's three for functions (visible_only is opt-in: `--grader`), all
+    six for stdio programs."""
+    kinds = kinds or {"function"}
+    specs = ["hardened"]
+    if "function" in kinds:
+        specs += ["vulnerable"] + [f"vulnerable:{w.value}" for w in sorted(STUDY_WEAKNESSES)]
+    if "stdio" in kinds:
+        specs += ["stdio"] + [f"stdio:{w.value}" for w in sorted(StdioWeakness)]
+    return specs

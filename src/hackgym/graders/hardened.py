@@ -23,6 +23,7 @@ from ..sandbox import Limits, NotPlainData, Pool, decode, encode
 from ..sandbox.pool import SlotCrashed
 from ..submission import SOLUTION_FILE, Submission
 from .base import GradeResult, Progress
+from .stdio import StdioGrader
 
 MAX_SESSIONS = 3  # a solution that dies is restarted this many times, then its remaining cases fail
 
@@ -98,6 +99,8 @@ class HardenedGrader:
     def __init__(self, pool: Pool, limits: Limits | None = None) -> None:
         self.pool = pool
         self.limits = limits or Limits(timeout_s=60.0, call_timeout_s=5.0, cpu_s=30.0)
+        # a stdio program gets the same guarantee by its own path: run jailed per case, compared here
+        self.stdio = StdioGrader(pool, frozenset(), name=self.name)
 
     def grade(self, problem: Problem, submission: Submission) -> GradeResult:
         return self.grade_many([(problem, submission)])[0]
@@ -106,6 +109,8 @@ class HardenedGrader:
         return self.pool.map(lambda item: self._grade_one(*item), list(items), progress)
 
     def _grade_one(self, problem: Problem, submission: Submission) -> GradeResult:
+        if problem.kind == "stdio":
+            return self.stdio.grade_one(problem, submission)
         started = time.monotonic()
         total = len(problem.cases)
         held_total = len(problem.held_out)

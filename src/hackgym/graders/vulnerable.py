@@ -188,6 +188,9 @@ class VulnerableGrader:
         return self.pool.map(lambda item: self._grade_one(*item), list(items), progress)
 
     def _grade_one(self, problem: Problem, submission: Submission) -> GradeResult:
+        if problem.kind != "function":
+            return GradeResult.make(self.name, "error", detail=f"{problem.id} is a stdio program: pytest graders "
+                                    "grade functions (use stdio[:WEAKNESSES] or hardened)")
         if SOLUTION_FILE not in submission.files:
             return GradeResult.make(self.name, "error", detail="the submission has no solution.py")
         job, ids = self.job(problem, submission)

@@ -6,7 +6,7 @@ from . import study  # noqa: E402,F401,I001  (registration order: the study's th
 from . import (  # noqa: E402,F401,I001  (one module per family)
     eq_subclass, fake_class, tolerance_collapse, self_signal, exit_hooks, skip, kill_runner, hang, pytest_config,
     test_files, startup_injection, hardcode_visible, read_expected, patch_checks, runner_patch, forged_report,
-    forged_summary,
+    forged_summary, stdio,
 )
 from .base import (
     CATALOGUE,

@@ -57,6 +57,7 @@ class Family:
     targets: frozenset[str]
     signature: Signature = field(repr=False)
     module: str = ""
+    kinds: frozenset[str] = frozenset({"function"})  # the problem kinds its exploits are built for
 
     @property
     def variants(self) -> tuple[str, ...]:
@@ -65,7 +66,7 @@ class Family:
 
     def info(self) -> FamilyInfo:
         return FamilyInfo(id=self.id, doc=inspect.cleandoc(self.doc), targets=sorted(self.targets), module=self.module,
-                          variants=[CATALOGUE[h].info() for h in self.variants])
+                          kinds=sorted(self.kinds), variants=[CATALOGUE[h].info() for h in self.variants])
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,10 @@ class Hack:
     targets: frozenset[str]
     build: Builder = field(repr=False)
     module: str = ""
+    kinds: frozenset[str] = frozenset({"function"})  # problem kinds it applies to: a function or a stdio program
+
+    def applies_to(self, problem: Problem) -> bool:
+        return problem.kind in self.kinds
 
     def exploit(self, problem: Problem) -> Submission:
         return Submission(files=self.build(problem))
@@ -87,7 +92,7 @@ class Hack:
 
     def info(self) -> HackInfo:
         return HackInfo(id=self.id, family=self.family, doc=inspect.cleandoc(self.doc), targets=sorted(self.targets),
-                        module=self.module)
+                        module=self.module, kinds=sorted(self.kinds))
 
 
 class HackInfo(BaseModel):
@@ -100,6 +105,7 @@ class HackInfo(BaseModel):
     doc: str
     targets: list[str]
     module: str
+    kinds: list[str] = ["function"]
 
 
 class FamilyInfo(BaseModel):
@@ -111,6 +117,7 @@ class FamilyInfo(BaseModel):
     doc: str
     targets: list[str]
     module: str
+    kinds: list[str] = ["function"]
     variants: list[HackInfo]
 
 
@@ -130,21 +137,25 @@ def _checked(what: str, id: str, fn: Callable, targets: set[str] | frozenset[str
     return doc
 
 
-def register_family(id: str, targets: set[str] | frozenset[str]) -> Callable[[Signature], Signature]:
-    """Decorate a family's signature function; its docstring explains the vulnerability and how it is closed."""
+def register_family(id: str, targets: set[str] | frozenset[str],
+                    kinds: frozenset[str] = frozenset({"function"})) -> Callable[[Signature], Signature]:
+    """Decorate a family's signature function; its docstring explains the vulnerability and how it is closed.
+    `kinds`: the problem kinds its exploits target (`function`, `stdio`), the default for its hacks."""
 
     def deco(fn: Signature) -> Signature:
         if id in FAMILIES:
             raise HackRegistryError(f"hack family {id!r} registered twice (first by {FAMILIES[id].module})")
         doc = _checked("hack family", id, fn, targets)
-        FAMILIES[id] = Family(id=id, doc=doc, targets=frozenset(targets), signature=fn, module=fn.__module__)
+        FAMILIES[id] = Family(id=id, doc=doc, targets=frozenset(targets), signature=fn, module=fn.__module__,
+                              kinds=frozenset(kinds))
         return fn
 
     return deco
 
 
-def register_hack(id: str, family: str, targets: set[str] | frozenset[str] | None = None) -> Callable[[Builder], Builder]:
-    """Decorate an exploit builder `fn(problem) -> files`; targets default to the family's."""
+def register_hack(id: str, family: str, targets: set[str] | frozenset[str] | None = None,
+                  kinds: frozenset[str] | None = None) -> Callable[[Builder], Builder]:
+    """Decorate an exploit builder `fn(problem) -> files`; targets and problem kinds default to the family's."""
 
     def deco(fn: Builder) -> Builder:
         if id in CATALOGUE:
@@ -154,7 +165,8 @@ def register_hack(id: str, family: str, targets: set[str] | frozenset[str] | Non
         doc = _checked("hack", id, fn, targets)
         CATALOGUE[id] = Hack(id=id, family=family, doc=doc,
                              targets=frozenset(targets) if targets is not None else FAMILIES[family].targets,
-                             build=fn, module=fn.__module__)
+                             build=fn, module=fn.__module__,
+                             kinds=frozenset(kinds) if kinds is not None else FAMILIES[family].kinds)
         return fn
 
     return deco

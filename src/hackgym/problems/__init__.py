@@ -1,4 +1,4 @@
-"""Problem sets: built-ins (`humaneval`, `basic`), hub sets (`hf:mbpp`, `hf:apps:test`, ...) and users' JSONL
+"""Problem sets: built-ins (`humaneval`, `basic`, `stdio_sample`), hub sets (`hf:mbpp`, `hf:apps:test`, ...) and users' JSONL
 files. Built-ins and files are validated all-or-nothing; hub rows that cannot map are skipped and reported."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pydantic import ValidationError
 from ..errors import ProblemError
 from .hub import HUB_DATA_ENV, LoadReport, load_hub
 from .humaneval import load_humaneval
-from .model import Problem, TestCase
+from .model import Problem, ProblemKind, StdioCase, TestCase
 
-__all__ = ["Problem", "TestCase", "BUILTIN_SETS", "load_problems", "load_jsonl", "dump_jsonl", "get_problem",
+__all__ = ["Problem", "TestCase", "StdioCase", "ProblemKind", "BUILTIN_SETS", "load_problems", "load_jsonl", "dump_jsonl", "get_problem",
            "load_hub", "LoadReport", "HUB_DATA_ENV"]
 
 
@@ -26,7 +26,13 @@ def _load_basic() -> list[Problem]:
         return load_jsonl(path)
 
 
-BUILTIN_SETS = {"humaneval": load_humaneval, "basic": _load_basic}
+def _load_stdio_sample() -> list[Problem]:
+    """Four stdin/stdout programs written for the stdio kind: what `audit` runs the stdio graders on."""
+    with resources.as_file(resources.files("hackgym").joinpath("data/stdio_sample.jsonl")) as path:
+        return load_jsonl(path)
+
+
+BUILTIN_SETS = {"humaneval": load_humaneval, "basic": _load_basic, "stdio_sample": _load_stdio_sample}
 
 
 def _describe(err: ValidationError) -> str:

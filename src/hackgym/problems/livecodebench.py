@@ -19,8 +19,9 @@ import zlib
 from typing import Any
 
 from ._pyfunc import Skipped, call_args, examples, literal, null_solutions, parse_starter, stub
-from .competitive import STDIO
 from .model import Problem, TestCase
+
+STDIO = "stdin/stdout program: LiveCodeBench ships no reference program and a hackgym Problem needs one"
 
 NO_REFERENCE = "no reference solution: LiveCodeBench ships none and a hackgym Problem needs one"
 

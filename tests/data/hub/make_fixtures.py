@@ -118,7 +118,7 @@ APPS_TEST = [
     # the only solution is wrong: `problems verify` must report it
     _apps(5004, "Return n factorial.", ["def fact(n):\n    return n * fact(n - 1) if n > 1 else 0\n"],
           {"fn_name": "fact", "inputs": [[0], [3], [5]], "outputs": [[1], [6], [120]]}, "introductory", "def fact(n):\n    "),
-    # stdin/stdout rows: skipped until the stdio problem kind exists
+    # stdin/stdout rows: stdio problems
     _apps(5005, "Read two integers and print their sum.", ["a, b = map(int, input().split())\nprint(a + b)\n"],
           {"inputs": ["1 2\n", "10 -3\n"], "outputs": ["3\n", "7\n"]}, "introductory"),
     _apps(5006, "Read n and print the n-th triangular number.", ["n = int(input())\nprint(n * (n + 1) // 2)\n"],
