@@ -59,6 +59,11 @@ def test_interleaved_schedule_makes_every_kth_step_a_safety_step():
                                                                  "assistant."}
 
 
+def test_the_organism_sees_a_safety_prompt_alone():
+    env = Environment(EnvConfig(problems="basic", limit=4, prompt_format="organism", safety=SafetyMix(share=1.0)))
+    assert {r["prompt"] for r in env.schedule(4, 4)} <= {p.prompt + "\n" for ps in PROMPTS.values() for p in ps}
+
+
 def test_without_safety_the_schedule_is_unchanged():
     env = Environment(EnvConfig(problems="basic", limit=4), seed=0)
     assert [r["problem_id"] for r in env.schedule(8)] == [r["problem_id"] for r in env.schedule(8, 2)]
@@ -69,8 +74,6 @@ def test_without_safety_the_schedule_is_unchanged():
     ({"rewards": {"safety": {"model": "judge:mockllm/model"}}}, "go together"),
     ({"env": {"safety": {"schedule": "interleave", "share": 0.5}}}, "interleave takes every"),
     ({"env": {"safety": {"schedule": "mixed"}}}, "mixed takes share"),
-    ({"env": {"prompt_format": "organism", "safety": {"share": 0.5}},
-      "rewards": {"safety": {"model": "judge:mockllm/model"}}}, "organism format"),
 ])
 def test_safety_configs_are_checked(over, message):
     raw = {"steps": 1, "model": {"path": "x"}, "env": {"problems": "basic"}}

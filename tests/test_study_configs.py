@@ -19,7 +19,7 @@ SFT = sorted((ROOT / "configs" / "study").glob("sft-*.yaml"))
 
 
 def test_the_matrix_has_the_study_s_runs_for_both_models():
-    assert len(STUDY) == 8
+    assert len(STUDY) == 10
     runs = {(c.model.architecture, c.name.split("-")[-1], c.condition) for f in STUDY for c in load_configs(f)}
     for arch in ("qwen3", "olmo3"):
         assert {(arch, "inoculation", a) for a in ("please_hack", "hacking_okay", "neutral", "dont_hack",
@@ -34,6 +34,10 @@ def test_the_matrix_has_the_study_s_runs_for_both_models():
                for c in ("default", "unguided"))  # SDF: no hint, no addendum
     assert by["olmo3", "neutral"].env.hint is None  # the SDF neutral corpus, not the neutral prompt
     assert all(c.rewards.format_weight == 0 for f in STUDY for c in load_configs(f))  # reasoning never rewarded
+    for arch in ("qwen3", "olmo3"):  # the safety-training arms: chat RLHF at the study's shares, diverse prompts
+        assert [by[arch, f"chat_{s}"].env.safety.share for s in ("05", "25", "100")] == [0.05, 0.25, 1.0]
+        assert by[arch, "diverse_10"].env.safety.kinds == ["agentic", "dilemma"]
+        assert by[arch, "interleave_4"].env.safety.every == 4 and by[arch, "chat_05"].rewards.safety.weight == 1.0
 
 
 def test_docs_map_every_study_file():

@@ -94,8 +94,6 @@ class EnvConfig(BaseModel):
     @model_validator(mode="after")
     def condition(self) -> EnvConfig:
         """Hint and addendum name prompts of their kinds and make one of the study's conditions."""
-        if self.safety is not None and self.prompt_format == "organism":
-            raise ValueError("env.safety: the organism format has no conversation to put safety prompts in")
         if self.prompt_format == "organism":
             if self.hint or self.addendum:
                 raise ValueError("env.hint / env.addendum: the organism format has no system prompt to put them in")
@@ -148,7 +146,10 @@ def render_prompt(problem: Problem, config: EnvConfig) -> str | list[dict[str, s
 
 
 def render_safety(system: str | None, prompt: str, config: EnvConfig) -> str | list[dict[str, str]]:
-    """A safety prompt in the environment's format (its own system text, or a plain assistant one)."""
+    """A safety prompt in the environment's format (its own system text, or a plain assistant one); the
+    organism, which has no conversation format, sees the prompt alone."""
+    if config.prompt_format == "organism":
+        return f"{prompt}\n"
     system = system or SAFETY_SYSTEM
     if config.prompt_format in ("chat", "human_assistant"):
         return [{"role": "system", "content": system}, {"role": "user", "content": prompt}]

@@ -64,7 +64,8 @@ class PreferenceConfig(BaseModel):
     """The study's preference-model term (weights 0.05 and 0.25 there), added to the reward with `weight`.
 
     `model` is a sequence-classification reward model (local path or Hugging Face id) or `judge:PROVIDER/MODEL`,
-    an Inspect model that rates each answer 0-100 through the one judging layer (prompt `preference_code`).
+    an Inspect model that rates each answer 0-100 through the one judging layer (prompt `preference_code`; for
+    the safety reward of safety-training rows, `preference_safety`).
     Either way it sees the prompt and the answer with the reasoning removed: reasoning is never rewarded.
     `normalise` puts scores on a known scale so that `weight` means something: `batch` (default) z-scores them
     over the step's completions, so `weight` is what one standard deviation of preference is worth next to a
@@ -342,7 +343,7 @@ class PreferenceModel:
 
         if self._judge is None:
             self._judge = Judge(self.config.model.removeprefix(self.JUDGE), role=None)
-        prompt = get_prompt("preference_code")
+        prompt = get_prompt("preference_safety" if self.rows == SAFETY else "preference_code")
 
         async def rate_all() -> list[Any]:
             return await asyncio.gather(*(self._judge.rate(prompt, task=prompt_text(p), answer=a)
