@@ -157,6 +157,10 @@ def run_case(text: str, timeout_s: float, max_output: int) -> dict:
     out, err = bytearray(), bytearray()
     status, wstat = None, None
     open_fds = {out_r, err_r}
+    try:  # wakes the wait below the moment the program exits, with or without its pipes closed
+        pidfd: int | None = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
     deadline = started + timeout_s
     drain_until = None
     while True:
@@ -171,9 +175,13 @@ def run_case(text: str, timeout_s: float, max_output: int) -> dict:
         if now >= deadline:
             status = "timeout"
             break
-        wait = max(0.0, min(0.01 if wstat is None else 0.005, deadline - now))
-        ready, _, _ = select.select(list(open_fds), [], [], wait)
+        watch = list(open_fds) + ([pidfd] if pidfd is not None and wstat is None else [])
+        wait = max(0.0, min(0.25 if pidfd is not None else 0.01, deadline - now) if wstat is None
+                   else min(0.005, drain_until - now))
+        ready, _, _ = select.select(watch, [], [], wait)
         for fd in ready:
+            if fd == pidfd:
+                continue
             data = os.read(fd, 1 << 16)
             if not data:
                 open_fds.discard(fd)
@@ -190,8 +198,9 @@ def run_case(text: str, timeout_s: float, max_output: int) -> dict:
             with contextlib.suppress(OSError):
                 os.kill(target, signal.SIGKILL)
         _, wstat = os.waitpid(pid, 0)
-    for fd in (out_r, err_r):
-        os.close(fd)
+    for fd in (out_r, err_r, pidfd):
+        if fd is not None:
+            os.close(fd)
     _sweep()
     code = os.WEXITSTATUS(wstat) if os.WIFEXITED(wstat) else None
     sig = os.WTERMSIG(wstat) if os.WIFSIGNALED(wstat) else None
