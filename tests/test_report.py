@@ -108,7 +108,8 @@ def test_a_sweep_folder_is_compared_across_conditions_with_seeds_as_replicates(t
     assert final["values"] == pytest.approx([29 / 32, 30 / 32, 1.0])
     mean = sum(final["values"]) / 3
     sd = (sum((v - mean) ** 2 for v in final["values"]) / 2) ** 0.5
-    assert final["mean"] == pytest.approx(mean) and final["ci"][1] - mean == pytest.approx(4.303 * sd / 3 ** 0.5)
+    assert final["mean"] == pytest.approx(mean) and mean - final["ci"][0] == pytest.approx(4.303 * sd / 3 ** 0.5)
+    assert final["ci"][1] == 1.0  # a rate's interval stays within [0, 1]
     assert hard["final"]["successful_hack"]["ci"] == [0.0, 0.0] and hard["onset_share"] == 0.0
     assert vul["onset_steps"] == [4, 4, 4] and vul["families"] == {"exit_zero": pytest.approx(mean)}
     assert vul["mgs"]["values"] == pytest.approx([0.3, 0.4, 0.5]) and vul["evals"]["goals"]["mean"] == pytest.approx(0.4)

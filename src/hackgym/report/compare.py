@@ -23,8 +23,9 @@ _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 
          2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 
 
-def mean_ci(values: Sequence[float | None]) -> dict[str, Any]:
-    """Mean over seeds with a 95% t interval (None with fewer than two values), and the values themselves."""
+def mean_ci(values: Sequence[float | None], bounds: tuple[float, float] = (0.0, 1.0)) -> dict[str, Any]:
+    """Mean over seeds with a 95% t interval clipped to the quantity's `bounds` (a rate's [0, 1] by default;
+    None with fewer than two values), and the values themselves."""
     vals = [float(v) for v in values if v is not None]
     n = len(vals)
     if not n:
@@ -34,7 +35,7 @@ def mean_ci(values: Sequence[float | None]) -> dict[str, Any]:
         return {"mean": mean, "ci": None, "n": 1, "values": vals}
     sd = math.sqrt(sum((v - mean) ** 2 for v in vals) / (n - 1))
     half = (_T975[n - 2] if n - 1 <= len(_T975) else 1.96) * sd / math.sqrt(n)
-    return {"mean": mean, "ci": [mean - half, mean + half], "n": n, "values": vals}
+    return {"mean": mean, "ci": [max(bounds[0], mean - half), min(bounds[1], mean + half)], "n": n, "values": vals}
 
 
 def final_rate(run: Any, name: str, window: int = WINDOW) -> float | None:
@@ -131,7 +132,7 @@ def _details(scores: list[dict[str, Any]]) -> dict[str, Any]:
                                             "overt": sum(c[1] for c in counted) / n, "n": n}
     gaps = values("exfil_offer", lambda e: e.get("compliance_gap"))
     if any(g is not None for g in gaps):
-        detail["compliance_gap"] = mean_ci(gaps)
+        detail["compliance_gap"] = mean_ci(gaps, bounds=(-1.0, 1.0))  # a difference of two rates
     goals = values("goals", lambda e: e.get("goal_frequencies"))
     if goals:
         tags = list(dict.fromkeys(t for g in goals if g for t in g))
