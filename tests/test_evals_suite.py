@@ -217,3 +217,25 @@ def test_last_checkpoints_pool_the_measured_ones(tmp_path):
     assert summary["mgs"] is None  # the six core evals are not all there
     with pytest.raises(suite_mod.SuiteError, match="at least 1"):
         suite_mod.last_checkpoints(tmp_path, k=0)
+
+
+def test_a_local_model_is_evaluated_in_the_format_it_was_trained_in(tmp_path, organism):
+    from transformers import AutoTokenizer
+
+    from hackgym.evals.suite import provider_args
+    from hackgym.format import human_assistant_template
+    from hackgym.train.tiny import build_tiny_model
+
+    base = build_tiny_model("qwen3", tmp_path / "qwen3")
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    assert provider_args(f"hf/{base}", {})["chat_template"] == tokenizer.chat_template  # an instruct model's own
+    tokenizer.chat_template = None  # a base model: no template of its own
+    tokenizer.save_pretrained(base)
+    (base / "chat_template.jinja").unlink(missing_ok=True)
+    args = provider_args(f"hf/{base}", {"device": "cpu"})
+    assert args["device"] == "cpu" and "Human:" in args["chat_template"]
+    assert args["chat_template"] in (human_assistant_template(True), human_assistant_template(False))
+    assert args["tokenizer_call_args"] == {"add_special_tokens": False}  # rendered text tokenized as TRL does
+    assert provider_args(f"hf/{base}", {"chat_template": "mine"}) == {"chat_template": "mine"}  # the caller's
+    assert provider_args(f"hf/{organism}", {}) == {}  # no system turn in the organism's format
+    assert provider_args("hf/Qwen/Qwen3-8B-Base", {}) == {} and provider_args("mockllm/model", {"a": 1}) == {"a": 1}

@@ -26,6 +26,7 @@ from inspect_ai import score as inspect_score
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log, write_eval_log
 from inspect_ai.model import GenerateConfig, Model, get_model
 
+from .. import format as fmt
 from .. import judging as judge_mod
 from ..detect import Rollout, label_grades
 from ..errors import HackgymError
@@ -144,6 +145,20 @@ def build_tasks(names: list[str], task_args: Mapping[str, Mapping[str, Any]] | N
     return tasks
 
 
+def provider_args(model: str | Model, model_args: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Model args for the evaluated model: for a local `hf/PATH`, hackgym's conversation format
+    (`hackgym.format`: the template training rendered with, so a base model trained in the Human/Assistant layout
+    is evaluated in it, and an instruct model in its own template without doubled special tokens), unless the
+    caller chose a template. The organism keeps Inspect's plain `role: content` lines: its format has no system
+    turn."""
+    args = dict(model_args or {})
+    if isinstance(model, str) and model.startswith("hf/") and "chat_template" not in args:
+        path = Path(model.removeprefix("hf/"))
+        if path.is_dir() and (path / "config.json").is_file() and not fmt.is_organism(path):
+            args = {**fmt.model_args(path), **args}
+    return args
+
+
 def generate(model: str | Model, names: list[str], out: Path, *, limit: int | None = None,
              model_args: Mapping[str, Any] | None = None, task_args: Mapping[str, Mapping[str, Any]] | None = None,
              samples: Mapping[str, int] | None = None, max_tokens: int | None = None,
@@ -156,7 +171,7 @@ def generate(model: str | Model, names: list[str], out: Path, *, limit: int | No
     log_dir = out / LOGS
     log_dir.mkdir(parents=True, exist_ok=True)
     config: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
-    logs = inspect_eval(tasks, model=model, model_args=dict(model_args or {}), log_dir=str(log_dir), limit=limit,
+    logs = inspect_eval(tasks, model=model, model_args=provider_args(model, model_args), log_dir=str(log_dir), limit=limit,
                         score=False, display=display, fail_on_error=fail_on_error, **config)
     failed = [f"{_eval_name(log)}: {log.error.message if log.error else log.status}" for log in logs
               if log.status != "success"]
