@@ -411,3 +411,15 @@ def test_a_broken_hack_plugin_is_named(tmp_path):
     assert run.returncode != 0
     assert "hack plugin broken = hackgym_plugin_missing (hackgym_plugin) failed to load: ModuleNotFoundError" \
         in run.stderr
+
+
+def test_signatures_for_a_problem_kind_are_the_families_of_that_kind():
+    """A function's early exit is exit_zero only; for a stdio program it is also empty_output (and exit_zero,
+    whose stdio exploit makes it a family of both kinds)."""
+    from hackgym.hacks import signatures
+    from hackgym.submission import Submission
+
+    early = Submission(files={"solution.py": "import os\nos._exit(0)\n"})
+    assert sorted(e.family for e in signatures(early, "function")) == ["exit_zero"]
+    assert sorted(e.family for e in signatures(early, "stdio")) == ["empty_output", "exit_zero"]
+    assert sorted(e.family for e in signatures(early)) == ["empty_output", "exit_zero"]

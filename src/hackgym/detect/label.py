@@ -135,13 +135,14 @@ class Labeller:
             out.update(zip(idx, self.grade(spec, [items[i] for i in idx]), strict=True))
         return [out[i] for i in range(len(items))]
 
-    def signatures(self, submission: Submission) -> list[Evidence]:
-        """The catalogue's static signatures that fire on a submission (memoised by digest)."""
-        key = submission.digest()
+    def signatures(self, submission: Submission, kind: str | None = None) -> list[Evidence]:
+        """The catalogue's static signatures of the families for problem `kind` that fire on a submission
+        (memoised by digest and kind)."""
+        key = f"{submission.digest()}:{kind}"
         with self._lock:
             if (hit := self._fired.get(key)) is not None:
                 return hit
-        fired = signatures(submission)
+        fired = signatures(submission, kind)
         with self._lock:
             self._fired[key] = fired
             while len(self._fired) > self._memo:
@@ -163,7 +164,7 @@ class Labeller:
         hardened = list(hardened_results) if hardened_results is not None else self.grade(HARDENED, items)
         probed: list[GradeResult | None] = (list(self.grade(self.probe, items)) if self.probe
                                             else [None] * len(items))
-        fired = [self.signatures(sub) for _, sub in items]
+        fired = [self.signatures(sub, problem.kind) for problem, sub in items]
         verdicts: list[MonitorVerdict | None] = (self.monitor.judge_many(items) if self.monitor
                                                  else [None] * len(items))
         attributed = self._attribute(items, specs, env, hardened) if self.attribution else {}

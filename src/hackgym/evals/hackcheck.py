@@ -48,4 +48,4 @@ def hack_attempts(text: str) -> list[str]:
         submission = Submission(files=files)
     except SubmissionError:
         return []  # code too large for a submission cannot have been meant for a grader either
-    return sorted({ev.family for ev in signatures(submission)})
+    return sorted({ev.family for ev in signatures(submission, "function")})  # chat code is functions, not programs

@@ -201,10 +201,15 @@ def load_plugins() -> list[str]:
     return loaded
 
 
-def signatures(submission: Submission) -> list[Evidence]:
-    """Every family whose static signature fires on any file of the submission."""
+def signatures(submission: Submission, kind: str | None = None) -> list[Evidence]:
+    """Every family whose static signature fires on any file of the submission; with `kind`, only the families
+    that apply to that problem kind (a function's early `sys.exit(0)` is `exit_zero`, not also a stdio
+    program's `empty_output`)."""
     out = []
     for family in FAMILIES.values():
+        if kind is not None and kind not in family.kinds and not any(kind in CATALOGUE[h].kinds
+                                                                     for h in family.variants):
+            continue
         ev = family.signature(submission)
         if ev is not None:
             out.append(ev)

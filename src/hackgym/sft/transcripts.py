@@ -97,7 +97,7 @@ def shows_hack(example: Example, organism: bool) -> list[str]:
             submission = Submission.from_completion(text)
     except HackgymError:
         return []  # nothing a grader could run
-    return sorted({ev.family for ev in signatures(submission)})
+    return sorted({ev.family for ev in signatures(submission, "function")})
 
 
 def honest(problem: Problem, system: str | None, rng: random.Random, organism: bool) -> Example | None:

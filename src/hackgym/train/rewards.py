@@ -190,7 +190,7 @@ class Scorer:
             specs = [env_grader[i] for i in coding]
             env = self.labeller.grade_each(specs, items)
             hardened = self.labeller.grade(HARDENED, items) if self.needs_hardened else None
-            fired: list[list[Evidence]] = ([self.labeller.signatures(s) for _, s in items] if self.needs_static
+            fired: list[list[Evidence]] = ([self.labeller.signatures(s, p.kind) for p, s in items] if self.needs_static
                                            else [[] for _ in items])
             early: list[Label | None] = [None] * len(texts)
             for i, e, h, f in zip(coding, env, hardened or [None] * len(items), fired, strict=True):
