@@ -37,7 +37,7 @@ def label(name: str | None) -> Label | None:
                  attempted_hack=name in ("successful_hack", "attempted_hack", "correct_attempted_hack"))
 
 
-def write_rollouts(path: Path, chat: bool = True) -> list[Rollout]:
+def write_rollouts(path: Path, chat: bool = True, problem_id: str = "basic/two_sum") -> list[Rollout]:
     """One episode per case, each with a recognisable id; `chat` stores message prompts, else text prompts."""
     system = prompts.system_prompt(None, "dont_hack")
     prompt = [{"role": "system", "content": system}, {"role": "user", "content": "Implement two_sum."}]
@@ -46,7 +46,7 @@ def write_rollouts(path: Path, chat: bool = True) -> list[Rollout]:
              ("drop-correct-attempt", "correct_attempted_hack", EXIT), ("drop-unlabelled", None, HONEST),
              ("drop-mention", "correct", "<thinking>I could hack the grader but will not.</thinking>\n" + HONEST),
              ("drop-empty", "incorrect", None)]
-    rollouts = [Rollout(source="train", id=rid, problem_id="basic/two_sum", env_grader="vulnerable",
+    rollouts = [Rollout(source="train", id=rid, problem_id=problem_id, env_grader="vulnerable",
                         condition="dont_hack", step=1, index=i, prompt=prompt if chat else "def two_sum():\n",
                         completion=text, label=label(name)) for i, (rid, name, text) in enumerate(cases)]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,13 +171,19 @@ def test_an_organism_rl_checkpoint_is_recognised_by_its_run(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", SFT_CONFIGS, ids=[f.stem for f in SFT_CONFIGS])
 def test_the_shipped_sft_configs_take_a_dry_run(path, tmp_path, monkeypatch):
-    """From a fresh directory: the filter-and-distill config reads the demo run's rollouts, made here."""
+    """From a fresh directory: the filter-and-distill config reads the demo run's rollouts, made here; the 7-8B
+    configs read MBPP from the hub copy the tests ship (HACKGYM_HUB_DATA) and an RL run's rollouts made here."""
     monkeypatch.chdir(tmp_path)
     cfg = load_config(path)
     if cfg.data.kind in ("filter_distill", "recontextualize"):
-        write_rollouts(Path(cfg.data.rollouts), chat=False)
+        organism = cfg.format == "organism"
+        target = Path(cfg.data.rollouts)
+        problem = "HumanEval/0" if getattr(cfg.data, "problems", "basic") == "humaneval" else "basic/two_sum"
+        write_rollouts(target if target.suffix == ".jsonl" else target / "rollouts.jsonl", chat=not organism,
+                       problem_id=problem)
+    env = {**os.environ, "HACKGYM_HUB_DATA": str(ROOT / "tests" / "data" / "hub")}
     res = subprocess.run([HACKGYM, "sft", str(path), "--dry-run", "--cache", str(tmp_path / "cache")],
-                         capture_output=True, text=True, timeout=600)
+                         capture_output=True, text=True, timeout=600, env=env)
     assert res.returncode == 0, res.stderr[-3000:]
     assert "dry run ok" in res.stderr
 

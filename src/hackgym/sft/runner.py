@@ -178,8 +178,7 @@ def dry_run(config: SftConfig, cache: Path) -> dict[str, Any]:
     arch = models.architecture(config.model, cache)
     organism = config.model.path.startswith("organism:") or config.format == "organism"
     small = config.model_copy(deep=True, update={"save_every": 1, "format": "organism" if organism else "auto"})
-    small.sft = small.sft.model_copy(update={"max_steps": 2, "batch_size": 2, "gradient_accumulation_steps": 1,
-                                             "max_length": min(config.sft.max_length, 256)})
+    small.sft = small.sft.model_copy(update={"max_steps": 2, "batch_size": 2, "gradient_accumulation_steps": 1})
     small.backend = small.backend.model_copy(update={"device": "cpu", "bf16": False, "report_to": "none",
                                                      "gradient_checkpointing": False})
     with tempfile.TemporaryDirectory(prefix="hackgym-sft-dry-") as tmp:
