@@ -125,3 +125,33 @@ def test_a_lora_parent_is_merged_at_the_fork(tmp_path):
         expected, got = peft(ids).logits, merged(ids).logits
         plain = AutoModelForCausalLM.from_pretrained(base)(ids).logits
     assert torch.allclose(expected, got, atol=1e-4) and not torch.allclose(plain, got, atol=1e-3)
+
+
+def test_a_lora_checkpoint_as_the_next_stage_s_model_is_loaded_merged(tmp_path):
+    """model.path naming a LoRA run's checkpoint (SFT -> RL): the next stage gets base + adapter, merged."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from hackgym.train import model as models
+    from hackgym.train.config import ModelConfig
+    from hackgym.train.tiny import build_tiny_model
+
+    base = build_tiny_model("llama", tmp_path / "tiny")
+    torch.manual_seed(1)
+    peft = get_peft_model(AutoModelForCausalLM.from_pretrained(base), LoraConfig(r=4, lora_alpha=8,
+                                                                                 target_modules="all-linear"))
+    with torch.no_grad():
+        for name, weight in peft.named_parameters():
+            if "lora_B" in name:
+                weight.normal_(0, 0.5)
+    adapter = tmp_path / "sft-run" / "checkpoints" / "checkpoint-4"
+    peft.save_pretrained(adapter)
+    AutoTokenizer.from_pretrained(base).save_pretrained(adapter)
+    (adapter / "COMPLETE").write_text("")
+    (tmp_path / "sft-run" / "config.yaml").write_text("name: sft\n")
+    loaded, _ = models.load(ModelConfig(path=str(tmp_path / "sft-run")), tmp_path / "cache")
+    assert not hasattr(loaded, "peft_config")  # a plain model: the next stage adds its own adapter
+    ids = torch.tensor([[1, 5, 9, 2, 7]])
+    with torch.no_grad():
+        assert torch.allclose(peft(ids).logits, loaded(ids).logits, atol=1e-4)

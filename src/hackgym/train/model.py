@@ -148,13 +148,24 @@ def load(config: ModelConfig, cache: Path, device: str = "cpu") -> tuple[Any, An
         chosen = dtype[config.dtype]
     try:
         tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=chosen)
+        if (Path(path) / "adapter_config.json").is_file():
+            model = merged_adapter(path, chosen)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=chosen)
     except OSError as exc:
         raise ModelError(f"cannot load model {path!r} offline: {exc}") from None
     tokenizer.padding_side = "left"
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
+
+
+def merged_adapter(path: str, dtype: Any) -> Any:
+    """A LoRA checkpoint (an earlier stage's, e.g. the format SFT before RL) as a plain model: its base with the
+    adapter merged in, so this stage trains its own adapter (or all weights) on top of what the last one learned."""
+    from peft import AutoPeftModelForCausalLM
+
+    return AutoPeftModelForCausalLM.from_pretrained(path, dtype=dtype).merge_and_unload()
 
 
 def peft_config(config: ModelConfig):
