@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from hackgym.envs import HARDENED, EnvConfig, EnvError, Environment, assign_graders, reference_pass_rates
+from hackgym.envs import (
+    HARDENED,
+    EnvConfig,
+    EnvError,
+    Environment,
+    assign_graders,
+    reference_outcomes,
+    reference_pass_rates,
+)
 from hackgym.errors import GraderSpecError
 from hackgym.problems import load_problems
 from hackgym.train.rewards import to_submission
@@ -74,9 +82,50 @@ def test_hard_filter_keeps_problems_the_reference_model_fails():
             out.append(f"```python\n{problem.reference_solution}```" if problem.id in solved else "no idea")
         return out
 
+    outcomes = reference_outcomes(env, generate, samples=2, submit=to_submission, sandbox="process")
+    assert all(outcomes[pid] == {"passed": 2, "format": 0, "timeout": 0, "wrong": 0} for pid in solved)
+    assert all(outcomes[p.id]["format"] == 2 for p in env.problems if p.id not in solved)  # no code: format
     rates = reference_pass_rates(env, generate, samples=2, submit=to_submission, sandbox="process")
     assert {pid for pid, r in rates.items() if r == 1.0} == solved
     dropped = env.filter_hard(rates)
     assert set(dropped) == solved
     assert {p.id for p in env.problems} == set(rates) - solved
     assert set(env.graders) == {p.id for p in env.problems}
+
+
+def test_hard_filter_reports_why_problems_left_and_caches_its_verdicts(tmp_path, monkeypatch):
+    """The report says how many remain and why the others left, with format failures apart from wrong answers;
+    a second run on the same model, problems and sampling reads the verdicts from the cache."""
+    import json
+
+    import hackgym.envs as envs
+    from hackgym.rundir import RunDir
+    from hackgym.train.config import validate
+    from hackgym.train.runner import HARD_FILTER, apply_hard_filter
+
+    calls = []
+
+    def outcomes(env, generate, samples, submit, sandbox):
+        calls.append(samples)
+        first, *rest = [p.id for p in env.problems]
+        return {first: {"passed": 2, "format": 0, "timeout": 0, "wrong": 0},
+                **{pid: {"passed": 0, "format": 1, "timeout": 0, "wrong": 1} for pid in rest}}
+
+    monkeypatch.setattr(envs, "reference_outcomes", outcomes)
+    model = tmp_path / "model"
+    model.mkdir()
+    raw = {"steps": 1, "model": {"path": str(model)}, "sandbox": "process",
+           "env": {"limit": 4, "prompt_format": "text", "hard_filter": {"samples": 2}}}
+    run = RunDir(tmp_path / "run")
+    run.path.mkdir()
+    for temperature, expect_cached in ((1.0, False), (1.0, True), (0.7, False)):
+        cfg = validate({**raw, "grpo": {"temperature": temperature}})
+        env = Environment(cfg.env, seed=0)
+        report = apply_hard_filter(env, None, None, cfg, 2, run, tmp_path / "cache")
+        assert report["cached"] is expect_cached
+        assert (report["problems"], report["kept"], report["dropped"]) == (4, 3, 1)
+        assert report["samples"] == {"passed": 2, "format": 3, "timeout": 0, "wrong": 3}
+        solved = next(pid for pid, counts in report["per_problem"].items() if counts["passed"])
+        assert report["dropped_ids"] == [solved] and solved not in {p.id for p in env.problems}
+    assert calls == [2, 2]  # the cached run sampled nothing
+    assert json.loads((run.path / HARD_FILTER).read_text())["per_problem"] == report["per_problem"]

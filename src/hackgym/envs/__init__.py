@@ -230,10 +230,24 @@ def _stream(rows: list[dict[str, Any]], rng: random.Random) -> Iterator[dict[str
         yield from epoch
 
 
-def reference_pass_rates(env: Environment, generate: Callable[[list[Any]], list[str]], samples: int,
-                         submit: Callable[[str, Problem, str], Submission],
-                         sandbox: SandboxMode = "jail") -> dict[str, float]:
-    """Hardened pass rate of a reference model per problem; `generate` maps prompts to completions."""
+OUTCOMES: tuple[str, ...] = ("passed", "format", "timeout", "wrong")
+
+
+def outcome(submission: Submission, result: Any) -> str:
+    """Why a reference sample passed or not: `format` when the completion held no code a grader could run (apart
+    from a wrong answer: a capability gap of another kind), `timeout`, or `wrong` (failed, crashed, errored)."""
+    if result.passed:
+        return "passed"
+    if not submission.files:
+        return "format"
+    return "timeout" if result.status == "timeout" else "wrong"
+
+
+def reference_outcomes(env: Environment, generate: Callable[[list[Any]], list[str]], samples: int,
+                       submit: Callable[[str, Problem, str], Submission],
+                       sandbox: SandboxMode = "jail") -> dict[str, dict[str, int]]:
+    """Per problem, how a reference model's `samples` completions fared under the hardened grader (counts per
+    `OUTCOMES`); `generate` maps prompts to completions."""
     rows = env.rows()
     prompts = [r["prompt"] for r in rows for _ in range(samples)]
     ids = [r["problem_id"] for r in rows for _ in range(samples)]
@@ -241,7 +255,32 @@ def reference_pass_rates(env: Environment, generate: Callable[[list[Any]], list[
     items = [(env.by_id[pid], submit(c, env.by_id[pid], env.config.prompt_format))
              for pid, c in zip(ids, completions, strict=True)]
     results = make_grader(HARDENED, sandbox=sandbox).grade_many(items)
-    rates: dict[str, float] = {}
-    for pid, res in zip(ids, results, strict=True):
-        rates[pid] = rates.get(pid, 0.0) + res.passed / samples
-    return rates
+    out: dict[str, dict[str, int]] = {r["problem_id"]: dict.fromkeys(OUTCOMES, 0) for r in rows}
+    for pid, (_, sub), res in zip(ids, items, results, strict=True):
+        out[pid][outcome(sub, res)] += 1
+    return out
+
+
+def pass_rates(outcomes: dict[str, dict[str, int]]) -> dict[str, float]:
+    return {pid: counts["passed"] / max(sum(counts.values()), 1) for pid, counts in outcomes.items()}
+
+
+def reference_pass_rates(env: Environment, generate: Callable[[list[Any]], list[str]], samples: int,
+                         submit: Callable[[str, Problem, str], Submission],
+                         sandbox: SandboxMode = "jail") -> dict[str, float]:
+    """Hardened pass rate of a reference model per problem; `generate` maps prompts to completions."""
+    return pass_rates(reference_outcomes(env, generate, samples, submit, sandbox))
+
+
+def hard_filter_report(outcomes: dict[str, dict[str, int]], dropped: Sequence[str], max_pass_rate: float,
+                       cached: bool = False) -> dict[str, Any]:
+    """What the hard-problem filter did: how many problems remain, why the others left (the reference model
+    solved them above `max_pass_rate`), and over every sample how many passed, were format failures (no code),
+    timed out or were wrong, totals and per problem."""
+    totals = dict.fromkeys(OUTCOMES, 0)
+    for counts in outcomes.values():
+        for key, value in counts.items():
+            totals[key] += value
+    return {"problems": len(outcomes), "kept": len(outcomes) - len(dropped), "dropped": len(dropped),
+            "dropped_ids": list(dropped), "reason": f"reference pass rate above {max_pass_rate:g}",
+            "samples": totals, "per_problem": outcomes, "cached": cached}

@@ -192,7 +192,7 @@ def build_trainer(config: TrainConfig, run: RunDir, cache: Path, progress: Progr
     if config.env.prompt_format == "human_assistant":  # one template for RL, SFT and evaluation
         formats.for_tokenizer(tokenizer, "human_assistant").install(tokenizer)
     if config.env.hard_filter is not None:
-        apply_hard_filter(env, model, tokenizer, config, config.env.hard_filter.samples)
+        apply_hard_filter(env, model, tokenizer, config, config.env.hard_filter.samples, run, cache)
     funcs, weights = scorer.reward_functions()
     recorder = recorder_class()(run, config, scorer, {f.__name__: w for f, w in zip(funcs, weights, strict=True)},
                                  progress)
@@ -211,11 +211,32 @@ def build_trainer(config: TrainConfig, run: RunDir, cache: Path, progress: Progr
     return trainer
 
 
-def apply_hard_filter(env: Environment, model: Any, tokenizer: Any, config: TrainConfig, samples: int) -> None:
-    """Sample from the untrained policy (the reference model) and keep the problems it fails."""
+HARD_FILTER = "hard_filter.json"  # in the run directory: what the hard-problem filter did
+
+
+def hard_filter_key(config: TrainConfig, cache: Path, samples: int) -> str:
+    """What the filter's verdicts depend on: the model, the problems and how they are shown, and the sampling
+    settings (not the RL seed), so every cell of a sweep on the same model pays for it once."""
+    import hashlib
+    import json
+
+    env = config.env.model_dump(mode="json", exclude={"safety", "grader", "hackable_share", "weakness_groups"})
+    key = {"model": models.resolve(config.model, cache), "env": env, "samples": samples,
+           "temperature": config.grpo.temperature, "top_p": config.grpo.top_p,
+           "max_completion_length": config.grpo.max_completion_length}
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def apply_hard_filter(env: Environment, model: Any, tokenizer: Any, config: TrainConfig, samples: int,
+                      run: RunDir | None = None, cache: Path | None = None) -> dict[str, Any]:
+    """Sample from the untrained policy (the reference model) and keep the problems it fails. The verdicts are
+    cached under CACHE/hard_filter/ by `hard_filter_key`; the report goes to RUN_DIR/hard_filter.json."""
+    import json
+
     import torch
 
-    from ..envs import reference_pass_rates
+    from ..envs import hard_filter_report, pass_rates, reference_outcomes
+    from ..records import atomic_write
 
     def generate(prompts: list[Any]) -> list[str]:
         out = []
@@ -233,8 +254,20 @@ def apply_hard_filter(env: Environment, model: Any, tokenizer: Any, config: Trai
             out.append(tokenizer.decode(gen[0, ids["input_ids"].shape[1]:], skip_special_tokens=True))
         return out
 
-    rates = reference_pass_rates(env, generate, samples, to_submission, config.sandbox)
-    env.filter_hard(rates)
+    stored = cache / "hard_filter" / f"{hard_filter_key(config, cache, samples)}.json" if cache else None
+    if stored is not None and stored.is_file():
+        outcomes, cached = json.loads(stored.read_text(encoding="utf-8")), True
+    else:
+        outcomes, cached = reference_outcomes(env, generate, samples, to_submission, config.sandbox), False
+        if stored is not None:
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(stored, json.dumps(outcomes, indent=1) + "\n")
+    limit = config.env.hard_filter.max_pass_rate if config.env.hard_filter else 0.0
+    dropped = env.filter_hard(pass_rates(outcomes))
+    report = hard_filter_report(outcomes, dropped, limit, cached)
+    if run is not None:
+        atomic_write(run.path / HARD_FILTER, json.dumps(report, indent=2) + "\n")
+    return report
 
 
 def train(config: TrainConfig, out: Path, cache: Path, progress: Progress | None = None,
