@@ -239,3 +239,5 @@ def test_a_local_model_is_evaluated_in_the_format_it_was_trained_in(tmp_path, or
     assert provider_args(f"hf/{base}", {"chat_template": "mine"}) == {"chat_template": "mine"}  # the caller's
     assert provider_args(f"hf/{organism}", {}) == {}  # no system turn in the organism's format
     assert provider_args("hf/Qwen/Qwen3-8B-Base", {}) == {} and provider_args("mockllm/model", {"a": 1}) == {"a": 1}
+    served = provider_args(f"vllm/{base}", {})  # vLLM's server reads the same template from a file
+    assert Path(served["chat_template"]).read_text() == args["chat_template"] and "tokenizer_call_args" not in served

@@ -13,8 +13,10 @@ steps next to the hack rate.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import tempfile
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -146,17 +148,27 @@ def build_tasks(names: list[str], task_args: Mapping[str, Mapping[str, Any]] | N
 
 
 def provider_args(model: str | Model, model_args: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Model args for the evaluated model: for a local `hf/PATH`, hackgym's conversation format
+    """Model args for the evaluated model: for a local `hf/PATH` or `vllm/PATH`, hackgym's conversation format
     (`hackgym.format`: the template training rendered with, so a base model trained in the Human/Assistant layout
     is evaluated in it, and an instruct model in its own template without doubled special tokens), unless the
     caller chose a template. The organism keeps Inspect's plain `role: content` lines: its format has no system
     turn."""
     args = dict(model_args or {})
-    if isinstance(model, str) and model.startswith("hf/") and "chat_template" not in args:
-        path = Path(model.removeprefix("hf/"))
-        if path.is_dir() and (path / "config.json").is_file() and not fmt.is_organism(path):
-            args = {**fmt.model_args(path), **args}
-    return args
+    provider, _, name = model.partition("/") if isinstance(model, str) else ("", "", "")
+    path = Path(name)
+    if provider not in ("hf", "vllm") or "chat_template" in args or not (path / "config.json").is_file() \
+            or fmt.is_organism(path):
+        return args
+    hf_args = fmt.model_args(path)
+    if provider == "hf":
+        return {**hf_args, **args}
+    # vLLM's server takes the template as a file (its chat endpoint adds no special tokens of its own)
+    template = hf_args["chat_template"]
+    file = Path(tempfile.gettempdir()) / "hackgym-templates" / f"{hashlib.sha256(template.encode()).hexdigest()[:16]}.jinja"
+    if not file.is_file():
+        file.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(file, template)
+    return {"chat_template": str(file), **args}
 
 
 def generate(model: str | Model, names: list[str], out: Path, *, limit: int | None = None,
