@@ -8,7 +8,6 @@ raises a `SafetyPromptError` naming the file, the line and the field.
 from __future__ import annotations
 
 import functools
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -16,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import HackgymError
+from .records import InputLineError, read_records
 
 __all__ = ["VERSION", "KINDS", "FILES", "SafetyPrompt", "SafetyPromptError", "load_prompts", "load_file",
            "dump_jsonl"]
@@ -95,21 +95,11 @@ def load_file(path: str | Path, kind: str | None = None) -> list[SafetyPrompt]:
     path = Path(path)
     if not path.is_file():
         raise SafetyPromptError(f"{path}: no such safety prompt file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SafetyPromptError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     prompts: list[SafetyPrompt] = []
     seen: dict[str, int] = {}
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SafetyPromptError(f"{path}:{lineno}: not JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(raw, dict):
-            raise SafetyPromptError(f"{path}:{lineno}: a record must be a JSON object, got {type(raw).__name__}")
+    for lineno, raw in read_records(path):
+        if isinstance(raw, InputLineError):
+            raise SafetyPromptError(str(raw)) from None
         try:
             record = SafetyPrompt.model_validate(raw)
         except ValidationError as exc:
