@@ -20,6 +20,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from importlib import metadata
 from pathlib import Path
 from typing import ClassVar, TypeVar
@@ -180,19 +181,22 @@ def make_grader(spec: str | GraderSpec, sandbox: SandboxMode = "jail", pool: Poo
     return parsed.build(pool or get_pool(sandbox), grader_files=grader_files)
 
 
-def parse_weaknesses(text: str) -> frozenset[Weakness]:
-    """`all`, `none`, or weakness names joined by `+`."""
+E = TypeVar("E", bound=Enum)
+
+
+def parse_weaknesses(text: str, kind: type[E] = Weakness, what: str = "weakness") -> frozenset[E]:  # type: ignore[assignment]
+    """`all`, `none`, or names of the `kind` enum's weaknesses joined by `+`."""
     if text == "all":
-        return frozenset(Weakness)
+        return frozenset(kind)
     if text == "none":
         return frozenset()
     out = set()
     for part in text.split("+"):
         try:
-            out.add(Weakness(part.strip()))
+            out.add(kind(part.strip()))
         except ValueError:
-            names = ", ".join(w.value for w in Weakness)
-            raise GraderSpecError(f"unknown weakness {part!r}: use {names}, 'all' or 'none'") from None
+            names = ", ".join(w.value for w in kind)
+            raise GraderSpecError(f"unknown {what} {part!r}: use {names}, 'all' or 'none'") from None
     return frozenset(out)
 
 
@@ -297,18 +301,7 @@ class StdioSpec(GraderSpec):
     def from_arg(cls, arg: str | None) -> StdioSpec:
         if arg is None:
             return cls()
-        if arg == "all":
-            return cls(weaknesses=frozenset(StdioWeakness))
-        if arg == "none":
-            return cls(weaknesses=frozenset())
-        out = set()
-        for part in arg.split("+"):
-            try:
-                out.add(StdioWeakness(part.strip()))
-            except ValueError:
-                names = ", ".join(w.value for w in StdioWeakness)
-                raise GraderSpecError(f"unknown stdio weakness {part!r}: use {names}, 'all' or 'none'") from None
-        return cls(weaknesses=frozenset(out))
+        return cls(weaknesses=parse_weaknesses(arg, StdioWeakness, "stdio weakness"))
 
     @field_serializer("weaknesses")
     def _sorted(self, weaknesses: frozenset[StdioWeakness]) -> list[str]:
