@@ -99,24 +99,13 @@ def test_train_fork_starts_from_the_parent_checkpoint_and_records_it(tmp_path):
 def test_a_lora_parent_is_merged_at_the_fork(tmp_path):
     """The fork of a LoRA run computes what the parent's base with its adapter computed."""
     import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     from hackgym.train.tiny import build_tiny_model
 
     base = build_tiny_model("llama", tmp_path / "tiny")
     parent = _parent(tmp_path / "p", [0, 0], [])
-    folder = parent / "checkpoints" / "checkpoint-2"
-    torch.manual_seed(0)
-    peft = get_peft_model(AutoModelForCausalLM.from_pretrained(base), LoraConfig(r=4, lora_alpha=8,
-                                                                                 target_modules="all-linear"))
-    with torch.no_grad():
-        for name, weight in peft.named_parameters():
-            if "lora_B" in name:
-                weight.normal_(0, 0.5)  # a trained adapter: B is no longer zero
-    peft.save_pretrained(folder)
-    AutoTokenizer.from_pretrained(base).save_pretrained(folder)
-    (folder / "COMPLETE").write_text("")
+    peft = _trained_adapter(base, parent / "checkpoints" / "checkpoint-2", seed=0)
     point = prepare(parent, "2", tmp_path / "fork")
     assert point.lora_merged and not (tmp_path / "fork" / MODEL / "adapter_config.json").exists()
     merged = AutoModelForCausalLM.from_pretrained(tmp_path / "fork" / MODEL)
@@ -130,28 +119,36 @@ def test_a_lora_parent_is_merged_at_the_fork(tmp_path):
 def test_a_lora_checkpoint_as_the_next_stage_s_model_is_loaded_merged(tmp_path):
     """model.path naming a LoRA run's checkpoint (SFT -> RL): the next stage gets base + adapter, merged."""
     import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from hackgym.train import model as models
     from hackgym.train.config import ModelConfig
     from hackgym.train.tiny import build_tiny_model
 
     base = build_tiny_model("llama", tmp_path / "tiny")
-    torch.manual_seed(1)
-    peft = get_peft_model(AutoModelForCausalLM.from_pretrained(base), LoraConfig(r=4, lora_alpha=8,
-                                                                                 target_modules="all-linear"))
-    with torch.no_grad():
-        for name, weight in peft.named_parameters():
-            if "lora_B" in name:
-                weight.normal_(0, 0.5)
-    adapter = tmp_path / "sft-run" / "checkpoints" / "checkpoint-4"
-    peft.save_pretrained(adapter)
-    AutoTokenizer.from_pretrained(base).save_pretrained(adapter)
-    (adapter / "COMPLETE").write_text("")
+    peft = _trained_adapter(base, tmp_path / "sft-run" / "checkpoints" / "checkpoint-4", seed=1)
     (tmp_path / "sft-run" / "config.yaml").write_text("name: sft\n")
     loaded, _ = models.load(ModelConfig(path=str(tmp_path / "sft-run")), tmp_path / "cache")
     assert not hasattr(loaded, "peft_config")  # a plain model: the next stage adds its own adapter
     ids = torch.tensor([[1, 5, 9, 2, 7]])
     with torch.no_grad():
         assert torch.allclose(peft(ids).logits, loaded(ids).logits, atol=1e-4)
+
+
+def _trained_adapter(base: Path, folder: Path, seed: int):
+    """A LoRA adapter on `base` whose B matrices are no longer zero (as after training), saved with the
+    tokenizer into `folder`, as a checkpoint holds it; returns the live PEFT model to compare with."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    torch.manual_seed(seed)
+    peft = get_peft_model(AutoModelForCausalLM.from_pretrained(base), LoraConfig(r=4, lora_alpha=8,
+                                                                                 target_modules="all-linear"))
+    with torch.no_grad():
+        for name, weight in peft.named_parameters():
+            if "lora_B" in name:
+                weight.normal_(0, 0.5)
+    peft.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(base).save_pretrained(folder)
+    (folder / "COMPLETE").write_text("")
+    return peft

@@ -110,11 +110,11 @@ def prepare(parent_dir: Path, at: str, out: Path) -> ForkPoint:
 
 def _merge_lora(adapter: Path, target: Path) -> None:
     """The parent's base with its adapter merged in, saved as a plain model (and its tokenizer)."""
-    from peft import AutoPeftModelForCausalLM
     from transformers import AutoTokenizer
 
-    model = AutoPeftModelForCausalLM.from_pretrained(adapter)
-    model.merge_and_unload().save_pretrained(target)
+    from .model import merged_adapter
+
+    merged_adapter(str(adapter), "auto").save_pretrained(target)
     AutoTokenizer.from_pretrained(adapter).save_pretrained(target)
 
 
