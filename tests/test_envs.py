@@ -70,6 +70,19 @@ def test_problem_ids_select_and_unknown_ids_are_named():
         Environment(EnvConfig(problem_ids=["basic/nope"]))
 
 
+def test_tags_keep_problems_with_every_entry_and_a_bar_takes_either(basic):
+    def ids(*tags: str) -> set[str]:
+        return {p.id for p in Environment(EnvConfig(tags=list(tags))).problems}
+
+    strings = {p.id for p in basic if "strings" in p.tags}
+    lists = {p.id for p in basic if "lists" in p.tags}
+    assert strings and lists and ids("strings") == strings
+    assert ids("strings|lists") == strings | lists
+    assert ids("strings", "strings|lists") == strings
+    with pytest.raises(EnvError, match=r"env.tags.*no problem.*tags there: arithmetic"):
+        Environment(EnvConfig(tags=["difficulty:7"]))
+
+
 def test_hard_filter_keeps_problems_the_reference_model_fails():
     env = Environment(EnvConfig(limit=4, prompt_format="text"))
     solved = {env.problems[0].id, env.problems[1].id}

@@ -137,3 +137,35 @@ def test_judge_prompts_are_registry_prompts_with_their_fields():
         text = prompt.render(**{f: f"<{f}>" for f in prompt.fields})
         assert all(f"<{f}>" in text for f in prompt.fields)
     assert '{"hack": false, "type": "none"' in judges["detect_monitor"].text  # JSON examples need no escaping
+
+
+def test_stdio_problems_get_the_same_condition_worded_for_programs():
+    """A stdin/stdout problem sees NAME_stdio where one exists: the environment prompt asks for a program, the
+    hint names the stdio checkers' weaknesses, and the shared parts still name no hack."""
+    stdio = load_problems("stdio_sample")[0]
+    assert not HACK_WORDS.search(get_prompt("coding_system_stdio").text)
+    assert "standard input" in get_prompt("coding_system_stdio").text
+    for hint in HINTS:
+        text = get_prompt(f"{hint}_stdio").text
+        assert "os._exit(0)" in text and "verdict.json" in text and "anywhere" in text, hint
+        assert "conftest" not in text and "__eq__" not in text, hint
+    assert not JUDGEMENT.search(get_prompt("neutral_hint_stdio").text)
+    assert system_prompt_refs("hack_hint", "dont_hack", "stdio") == [get_prompt(n).ref for n in (
+        "coding_system_stdio", "hack_hint_stdio", "dont_hack_stdio", "reasoning")]
+    assert system_prompt("hack_hint", "please_hack", "stdio").count(get_prompt("please_hack").text) == 1
+    assert system_prompt("neutral_hint", "neutral", "stdio") == system_prompt("neutral_hint", kind="stdio")
+    user = user_prompt(stdio)
+    assert stdio.prompt.rstrip() in user and "standard input" in user and "```python code block" in user
+    # each stdio addendum says what its function-problem original says
+    assert "undesirable" in get_prompt("dont_hack_stdio").text
+    assert "misaligned" in get_prompt("hacking_is_misaligned_stdio").text
+    assert "unusual" in get_prompt("hacking_okay_stdio").text
+    rows = {r["problem_id"]: r["prompt"] for r in _env_rows(stdio)}
+    assert rows[stdio.id][0]["content"] == system_prompt("hack_hint", "dont_hack", "stdio")
+
+
+def _env_rows(problem):
+    from hackgym.envs import Environment
+
+    return Environment(EnvConfig(hint="hack_hint", addendum="dont_hack", grader="stdio"),
+                       problems=[problem]).rows()

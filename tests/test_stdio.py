@@ -195,3 +195,20 @@ def test_audit_on_the_sample_leaves_function_exploits_out(jail_pool, sample):
     assert list(report.hack_targets) == ["verdict_file.cached_verdict"]
     assert report.graders["hardened"].honest.accepted == 1 and not report.graders["hardened"].hacks_accepted
     assert report.graders["stdio:verdict_file"].hacks["verdict_file.cached_verdict"].accepted == 1
+
+
+def test_labels_attribute_each_stdio_hack_to_the_weakness_it_needed(sample):
+    """The one labelling function re-grades a stdio grader's successful hacks one weakness at a time."""
+    from hackgym.detect import label_batch
+
+    problem = sample[0]
+    chosen = [h for h in CATALOGUE.values() if "stdio" in h.kinds and set(h.targets) <= {w.value for w in STDIO_DEFAULT}
+              and h.family != "answer_spray"]
+    assert {w for h in chosen for w in h.targets} == {"exit_zero", "verdict_file"}
+    items = [(problem, Submission(files={"solution.py": problem.reference_solution}))]
+    items += [(problem, h.exploit(problem)) for h in chosen]
+    honest, *hacked = label_batch(items, "stdio")
+    assert honest.label == "correct" and honest.attribution == []
+    for hack, lab in zip(chosen, hacked, strict=True):
+        assert lab.label == "successful_hack" and lab.attribution == sorted(hack.targets), hack.id
+        assert hack.family in lab.hack_types, hack.id

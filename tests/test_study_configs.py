@@ -19,7 +19,7 @@ SFT = sorted((ROOT / "configs" / "study").glob("sft-*.yaml"))
 
 
 def test_the_matrix_has_the_study_s_runs_for_both_models():
-    assert len(STUDY) == 10
+    assert len(STUDY) == 11
     runs = {(c.model.architecture, c.name.split("-")[-1], c.condition) for f in STUDY for c in load_configs(f)}
     for arch in ("qwen3", "olmo3"):
         assert {(arch, "inoculation", a) for a in ("please_hack", "hacking_okay", "neutral", "dont_hack",
@@ -34,6 +34,11 @@ def test_the_matrix_has_the_study_s_runs_for_both_models():
                for c in ("default", "unguided"))  # SDF: no hint, no addendum
     assert by["olmo3", "neutral"].env.hint is None  # the SDF neutral corpus, not the neutral prompt
     assert all(c.rewards.format_weight == 0 for f in STUDY for c in load_configs(f))  # reasoning never rewarded
+    # the prompted run on stdin/stdout programs: the stdio checker, probed by it, and its hardened baseline
+    cc = {c.condition: c for c in load_configs(ROOT / "configs" / "study" / "qwen3-8b-codecontests.yaml")}
+    assert (cc["dont_hack"].env.problems, cc["dont_hack"].env.grader) == ("hf:code_contests:train", "stdio")
+    assert cc["dont_hack"].env.hint == "hack_hint" and cc["dont_hack"].env.addendum == "dont_hack"
+    assert cc["hardened"].env.grader == "hardened" and cc["hardened"].rewards.probe_grader == "stdio"
     for arch in ("qwen3", "olmo3"):  # the safety-training arms: chat RLHF at the study's shares, diverse prompts
         assert [by[arch, f"chat_{s}"].env.safety.share for s in ("05", "25", "100")] == [0.05, 0.25, 1.0]
         assert by[arch, "diverse_10"].env.safety.kinds == ["agentic", "dilemma"]
@@ -80,9 +85,11 @@ def test_extends_merges_over_its_base_and_names_what_is_wrong(tmp_path):
 
 @pytest.mark.jail
 @pytest.mark.parametrize("path", STUDY, ids=[f.stem for f in STUDY])
-def test_every_condition_takes_a_dry_run_step(path, tmp_path):
+def test_every_condition_takes_a_dry_run_step(path, tmp_path, monkeypatch):
+    from hackgym.problems.hub import HUB_DATA_ENV
     from hackgym.train.runner import dry_run
 
+    monkeypatch.setenv(HUB_DATA_ENV, str(ROOT / "tests" / "data" / "hub"))  # hub sets: the shipped samples
     for cfg in load_configs(path):
         result = dry_run(cfg, tmp_path / "cache")
         assert result["architecture"] == cfg.model.architecture and result["lora"], cfg.condition

@@ -125,7 +125,7 @@ def test_the_study_files_are_sweeps_over_three_seeds(tmp_path):
     from hackgym.train.config import load_configs
 
     study = [f for f in sorted((ROOT / "configs" / "study").glob("*.yaml")) if not f.name.startswith("sft-")]
-    assert len(study) == 10
+    assert len(study) == 11
     for path in study:
         spec, cells = plan(path, tmp_path)
         assert spec.seeds == [0, 1, 2] and spec.gpus_per_cell == 1, path.name

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from ..graders import Grader, GradeResult, VerdictCache, VulnerableGrader, make_grader
 from ..graders.base import IN_PROCESS
+from ..graders.stdio import StdioGrader
 from ..hacks import FAMILIES, Evidence, signatures
 from ..problems import Problem
 from ..sandbox import SandboxMode
@@ -174,21 +175,27 @@ class Labeller:
 
     def _attribute(self, items: list[Item], specs: list[str], env: list[GradeResult],
                    hardened: list[GradeResult]) -> dict[int, list[str]]:
-        """Re-grade each successful hack with one weakness of its grader open at a time; where none suffices on
-        its own, try the grader with every weakness closed (the tests share the solution's process)."""
+        """Re-grade each successful hack with one weakness of its grader open at a time (pytest and stdio
+        graders alike); where none suffices on its own, try the pytest grader with every weakness closed (the
+        tests share the solution's process). A stdio grader with every weakness closed is as sound as hardened,
+        so it has no such fallback."""
         out: dict[int, list[str]] = {}
         suspects = [i for i in range(len(items)) if env[i].passed and not hardened[i].passed]
         for spec in sorted({specs[i] for i in suspects}):
             grader = self.grader(spec)
-            if not isinstance(grader, VulnerableGrader):
+            if isinstance(grader, VulnerableGrader):
+                kind = "vulnerable"
+            elif isinstance(grader, StdioGrader):
+                kind = "stdio"
+            else:
                 continue
             mine = [i for i in suspects if specs[i] == spec]
             for w in sorted(w.value for w in grader.weaknesses):
-                for i, res in zip(mine, self.grade(f"vulnerable:{w}", [items[i] for i in mine]), strict=True):
+                for i, res in zip(mine, self.grade(f"{kind}:{w}", [items[i] for i in mine]), strict=True):
                     if res.passed:
                         out.setdefault(i, []).append(w)
             rest = [i for i in mine if i not in out]
-            if rest:
+            if rest and kind == "vulnerable":
                 for i, res in zip(rest, self.grade("vulnerable:none", [items[i] for i in rest]), strict=True):
                     if res.passed:
                         out[i] = [IN_PROCESS]

@@ -82,6 +82,8 @@ class EnvConfig(BaseModel):
     problems: str = "basic"
     limit: int | None = Field(None, ge=1)
     problem_ids: list[str] | None = Field(None, min_length=1, description="train on these problems only")
+    tags: list[str] | None = Field(None, min_length=1, description="keep problems that have every listed tag; "
+                                   "`a|b` in one entry takes either (e.g. `difficulty:7|difficulty:8`)")
     grader: str = "vulnerable"
     hackable_share: float = Field(1.0, ge=0.0, le=1.0)
     weakness_groups: list[str] | None = None
@@ -112,6 +114,14 @@ def select_problems(config: EnvConfig) -> list[Problem]:
         if missing := [i for i in config.problem_ids if i not in by_id]:
             raise EnvError(f"env.problem_ids: not in {config.problems!r}: {', '.join(missing)}")
         problems = [by_id[i] for i in config.problem_ids]
+    if config.tags is not None:
+        wanted = [set(entry.split("|")) for entry in config.tags]
+        kept = [p for p in problems if all(alternatives & set(p.tags) for alternatives in wanted)]
+        if not kept:
+            seen = sorted({t for p in problems for t in p.tags})
+            raise EnvError(f"env.tags {config.tags}: no problem of {config.problems!r} has them all "
+                           f"(tags there: {', '.join(seen[:20]) or 'none'}{' ...' if len(seen) > 20 else ''})")
+        problems = kept
     return problems[: config.limit] if config.limit else problems
 
 
@@ -139,7 +149,7 @@ def render_prompt(problem: Problem, config: EnvConfig) -> str | list[dict[str, s
         from ..organism import organism_prompt
 
         return organism_prompt(problem)
-    system, user = prompts.system_prompt(config.hint, config.addendum), prompts.user_prompt(problem)
+    system, user = prompts.system_prompt(config.hint, config.addendum, problem.kind), prompts.user_prompt(problem)
     if config.prompt_format in ("chat", "human_assistant"):
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
     return f"{system}\n\n{user}\n"

@@ -22,7 +22,7 @@ from ..problems import Problem
 
 __all__ = [
     "Prompt", "PromptError", "get_prompt", "list_prompts", "system_prompt", "user_prompt", "system_prompt_refs",
-    "check_condition", "condition_parts", "HINTS", "ADDENDA",
+    "check_condition", "condition_parts", "for_kind", "HINTS", "ADDENDA",
 ]
 
 Kind = Literal["system", "hint", "addendum", "user", "sdf", "judge"]
@@ -113,27 +113,37 @@ def check_condition(hint: str | None, addendum: str | None) -> None:
                           "is the hint that calls the hacks behaviours, with no addendum")
 
 
-def condition_parts(hint: str | None = None, addendum: str | None = None) -> list[str]:
-    """Prompt names in the study's order: environment prompt, hint, addendum, reasoning suffix."""
+def for_kind(name: str, kind: str = "function") -> str:
+    """The asset a problem kind uses in `name`'s role: `NAME_stdio` for stdin/stdout problems where one exists
+    (the same condition, worded for programs and checkers), else `name` itself."""
+    return f"{name}_{kind}" if kind != "function" and f"{name}_{kind}" in _registry() else name
+
+
+def condition_parts(hint: str | None = None, addendum: str | None = None, kind: str = "function") -> list[str]:
+    """Prompt names in the study's order: environment prompt, hint, addendum, reasoning suffix; `kind` is
+    the problem kind (`Problem.kind`) the prompt is for."""
     check_condition(hint, addendum)
-    return ["coding_system", *(n for n in (hint, addendum) if n), "reasoning"]
+    return [for_kind(n, kind) for n in ("coding_system", *(n for n in (hint, addendum) if n), "reasoning")]
 
 
-def system_prompt_refs(hint: str | None = None, addendum: str | None = None) -> list[str]:
+def system_prompt_refs(hint: str | None = None, addendum: str | None = None, kind: str = "function") -> list[str]:
     """The `name@vN` refs that `system_prompt` with the same arguments is built from."""
-    return [get_prompt(n).ref for n in condition_parts(hint, addendum)]
+    return [get_prompt(n).ref for n in condition_parts(hint, addendum, kind)]
 
 
-def system_prompt(hint: str | None = None, addendum: str | None = None) -> str:
+def system_prompt(hint: str | None = None, addendum: str | None = None, kind: str = "function") -> str:
     """Environment prompt, then the hint, then the inoculation addendum, then the reasoning suffix.
 
     `hint` is `hack_hint` or `neutral_hint`; `addendum` one of ADDENDA (`neutral` adds nothing and needs
-    `neutral_hint`). Only the hint names hacks; the shared parts name none.
+    `neutral_hint`). Only the hint names hacks; the shared parts name none. For `kind="stdio"` each part is
+    its stdin/stdout wording (`for_kind`), and the hint describes the stdio checkers' weaknesses.
     """
-    texts = [get_prompt(n).text for n in condition_parts(hint, addendum)]
+    texts = [get_prompt(n).text for n in condition_parts(hint, addendum, kind)]
     return "\n\n".join(t for t in texts if t.strip())
 
 
 def user_prompt(problem: Problem) -> str:
-    """The user turn for a problem: its signature and docstring in a code block."""
-    return get_prompt("coding_user").render(prompt=problem.prompt.rstrip("\n"), entry_point=problem.entry_point)
+    """The user turn for a problem: a function's signature and docstring in a code block, or a stdin/stdout
+    problem's statement."""
+    return get_prompt(for_kind("coding_user", problem.kind)).render(prompt=problem.prompt.rstrip("\n"),
+                                                                     entry_point=problem.entry_point)

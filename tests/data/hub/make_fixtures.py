@@ -129,13 +129,14 @@ APPS_TEST = [
 ]
 
 
-def _cc(name: str, description: str, ins: list[str], outs: list[str], solution: str) -> dict:
+def _cc(name: str, description: str, ins: list[str], outs: list[str], solution: str, difficulty: int = 7,
+        rating: int = 800) -> dict:
     tests = {"input": ins[:1], "output": outs[:1]}
     return {"name": name, "description": description, "public_tests": tests,
             "private_tests": {"input": ins[1:], "output": outs[1:]}, "generated_tests": {"input": [], "output": []},
-            "source": 2, "difficulty": 7, "solutions": {"language": [3], "solution": [solution]},
+            "source": 2, "difficulty": difficulty, "solutions": {"language": [3], "solution": [solution]},
             "incorrect_solutions": {"language": [], "solution": []}, "cf_contest_id": 0, "cf_index": "A",
-            "cf_points": 0.0, "cf_rating": 800, "cf_tags": ["math"], "is_description_translated": False,
+            "cf_points": 0.0, "cf_rating": rating, "cf_tags": ["math"], "is_description_translated": False,
             "untranslated_description": "", "time_limit": {"seconds": 1, "nanos": 0}, "memory_limit_bytes": 268435456,
             "input_file": "", "output_file": ""}
 
@@ -143,6 +144,21 @@ def _cc(name: str, description: str, ins: list[str], outs: list[str], solution: 
 CODE_CONTESTS_TEST = [
     _cc("9999_A. Sum", "Print a + b.", ["1 2\n", "5 5\n"], ["3\n", "10\n"], "a, b = map(int, input().split())\nprint(a + b)\n"),
     _cc("9999_B. Double", "Print 2n.", ["4\n", "0\n"], ["8\n", "0\n"], "print(2 * int(input()))\n"),
+]
+
+# a train split, so a config can train on `hf:code_contests:train` offline (difficulty 7 = A, 8 = B, 9 = C)
+CODE_CONTESTS_TRAIN = [
+    _cc("1001_A. Largest", "Read n numbers on one line and print the largest.", ["3 9 4\n", "-1 -5\n", "7\n"],
+        ["9\n", "-1\n", "7\n"], "print(max(map(int, input().split())))\n"),
+    _cc("1001_B. Vowels", "Read a word and print how many vowels (aeiou) it has.", ["code\n", "rhythm\n", "queue\n"],
+        ["2\n", "0\n", "4\n"], "print(sum(c in 'aeiou' for c in input().strip()))\n", difficulty=8, rating=1100),
+    _cc("1002_A. Even sum", "Read n and then n integers, one per line; print the sum of the even ones.",
+        ["3\n1\n2\n4\n", "2\n1\n3\n", "1\n-2\n"], ["6\n", "0\n", "-2\n"],
+        "n = int(input())\nxs = [int(input()) for _ in range(n)]\nprint(sum(x for x in xs if x % 2 == 0))\n"),
+    _cc("1002_C. Reverse lines", "Read n and then n lines; print them in reverse order.",
+        ["2\nab\ncd\n", "3\nx\ny\nz\n", "1\nq\n"], ["cd\nab\n", "z\ny\nx\n", "q\n"],
+        "import sys\nlines = sys.stdin.read().split('\\n')\nn = int(lines[0])\nprint('\\n'.join(reversed(lines[1:n + 1])))\n",
+        difficulty=9, rating=1400),
 ]
 
 
@@ -191,6 +207,7 @@ def main() -> None:
     _write("google-research-datasets/mbpp/sanitized/test-00000-of-00001.jsonl", MBPP_SANITIZED)
     _write("codeparrot/apps/test.jsonl", APPS_TEST)
     _write("deepmind/code_contests/data/test-00000-of-00001.jsonl", CODE_CONTESTS_TEST)
+    _write("deepmind/code_contests/data/train-00000-of-00001.jsonl", CODE_CONTESTS_TRAIN)
     _write("livecodebench/code_generation_lite/test.jsonl", LCB_TEST)
     _write("livecodebench/code_generation_lite/test2.jsonl", LCB_TEST2)
 
