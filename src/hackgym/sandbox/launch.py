@@ -127,12 +127,15 @@ def _system_binds() -> list[str]:
 
 
 def jail_launch(slot: int, preload_pytest: bool, command: list[str] | None = None,
-                cgroup_procs: Sequence[str] = (), tmp_mb: int = 256) -> Launch:
+                cgroup_procs: Sequence[str] = (), tmp_mb: int = 256,
+                ro_binds: Sequence[tuple[str, str]] = ()) -> Launch:
     """A bubblewrap jail run by an unprivileged uid with every namespace unshared.
 
     As root, the launcher first stages the interpreter and pytest under a private mount namespace so that an
     unprivileged uid can reach them (they usually live under a 0700 home), then drops to uid
     SLOT_UID_BASE+slot before starting bwrap, so bwrap never holds capabilities and RLIMIT_NPROC applies.
+    `ro_binds` (host path, jail path) are mounted read-only after the package folders are hidden, so a
+    command grader's own interpreter sees its packages again; only pools built for such a grader pass any.
     """
     binds: list[tuple[str, str]] = [(str(base_prefix()), JAIL_PY), (str(ZYGOTE), JAIL_ZYGOTE)]
     if preload_pytest:
@@ -157,12 +160,18 @@ def jail_launch(slot: int, preload_pytest: bool, command: list[str] | None = Non
     bw += ["--proc", "/proc", "--dev", "/dev", *size, "--tmpfs", "/dev/shm", *size, "--tmpfs", "/tmp",
            "--dir", JAIL_WORKROOT]
     staged = []
-    for i, (src, dest) in enumerate(binds):
-        source = f"{STAGE_DIR}/{i}" if root else src
-        bw += ["--ro-bind", source, dest]
-        staged.append((src, f"{STAGE_DIR}/{i}", os.path.isdir(src)))
+
+    def bind(src: str, dest: str) -> None:
+        stage = f"{STAGE_DIR}/{len(staged)}"
+        bw.extend(["--ro-bind", stage if root else src, dest])
+        staged.append((src, stage, os.path.isdir(src)))
+
+    for src, dest in binds:
+        bind(src, dest)
     for hidden in _hidden_package_dirs():  # the interpreter and /usr carry other packages: show none of them
         bw += ["--tmpfs", hidden, "--remount-ro", hidden]
+    for src, dest in ro_binds:
+        bind(src, dest)
     # bwrap's root and /dev are writable tmpfs: read-only, a job cannot leave files there for the next job
     bw += ["--remount-ro", "/dev", "--remount-ro", "/"]
     bw += ["--chdir", "/tmp", "--"] + inner

@@ -51,6 +51,8 @@ class SandboxConfig(BaseModel):
     slot_mem_mb: int = Field(2048, ge=64, description="cgroup memory limit of a whole slot (tmpfs included)")
     slot_pids: int = Field(256, ge=8, description="cgroup limit on a slot's processes, setsid ones included")
     tmp_mb: int = Field(256, ge=8, description="size of the jail's private /tmp")
+    ro_binds: tuple[tuple[str, str], ...] = Field(
+        (), description="(host path, jail path) mounted read-only in the jail: a command grader's interpreter")
 
 
 class JobResult(BaseModel):
@@ -141,7 +143,7 @@ class Slot:
                 self.stop()
                 raise SandboxUnavailable(problem + " (or choose --sandbox process, which is not isolation)")
             spec = _launch.jail_launch(self.index, self.config.preload_pytest, cgroup_procs=procs,
-                                       tmp_mb=self.config.tmp_mb)
+                                       tmp_mb=self.config.tmp_mb, ro_binds=self.config.ro_binds)
         elif self.config.mode == "process":
             self._tmp = tempfile.TemporaryDirectory(prefix="hackgym-slot-")
             spec = _launch.process_launch(self.index, self._tmp.name, self.config.preload_pytest)
