@@ -14,16 +14,18 @@ from pathlib import Path
 
 import datasets
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from hackgym.cli import app
 from hackgym.errors import ProblemError
 from hackgym.graders import HardenedGrader
-from hackgym.problems import HUB_DATA_ENV, load_hub, load_jsonl, load_problems
+from hackgym.problems import HUB_DATA_ENV, Problem, load_hub, load_jsonl, load_problems
 from hackgym.problems._pyfunc import Skipped
 from hackgym.problems.hub import parse_hf
 from hackgym.problems.livecodebench import decode_tests, map_livecodebench
 from hackgym.problems.verify import verify_references
+from hackgym.submission import Submission
 
 HUB = Path(__file__).parent / "data" / "hub"
 runner = CliRunner()
@@ -138,13 +140,20 @@ def test_code_contests_rows_become_stdio_programs_with_public_cases_shown():
     assert first.null_solutions and first.reference_solution.startswith("a, b")
 
 
-def test_livecodebench_skips_stdin_rows_and_rows_without_a_reference():
-    with pytest.raises(ProblemError) as info:
-        load_hub("hf:livecodebench")
-    msg = str(info.value)
-    assert "0 of 4 rows" in msg and "skipped 2: no reference solution" in msg and f"skipped 2: {STDIO}" in msg
-    with pytest.raises(ProblemError, match="0 of 3 rows"):
-        load_hub("hf:livecodebench/release_v1")
+def test_livecodebench_maps_functional_rows_as_functions_and_stdin_rows_as_programs_without_references():
+    problems, report = load_hub("hf:livecodebench")
+    assert [(p.id, p.kind) for p in problems] == [
+        ("livecodebench/9001", "function"), ("livecodebench/9002", "function"),
+        ("livecodebench/abc999_a", "stdio"), ("livecodebench/abc999_b", "stdio")]
+    assert all(p.reference_solution is None and p.null_solutions for p in problems) and not report.skipped
+    echo = problems[2]
+    assert [(c.input, c.output, c.visible) for c in echo.cases] == [("ab\n", "abab\n", True), ("x\n", "xx\n", False)]
+    assert "Example input:\nab\n" in echo.prompt and "platform:atcoder" in echo.tags
+    assert [p.id for p in load_hub("hf:livecodebench/release_v1")[0]] == [p.id for p in problems[:3]]
+    # a problem without a reference round-trips, and still needs its entry point and held-out cases
+    assert Problem.model_validate_json(problems[0].model_dump_json()) == problems[0]
+    with pytest.raises(ValidationError, match="held-out"):
+        Problem.model_validate({**problems[2].model_dump(), "cases": [problems[2].cases[0]]})
 
 
 def _lcb_rows() -> list[dict]:
@@ -185,6 +194,12 @@ def test_hardened_grader_verifies_references_and_rejects_nulls(jail_pool):
     ref = "def countEven(n):\n    return sum(int(d) % 2 == 0 for d in str(n))\n"
     lcb = verify_references([map_livecodebench(_lcb_rows()[0], "test", "sample", reference=ref)], grader)
     assert not lcb.failed and not lcb.weak
+    bare = verify_references(load_hub("hf:livecodebench")[0], grader)  # no references: only the nulls checked
+    assert bare.total == 0 and len(bare.unverified) == 4 and not bare.weak and len(bare.fit()) == 4
+    echo = load_hub("hf:livecodebench")[0][2]
+    twice = Submission(files={"solution.py": "w = input().strip()\nprint(w + w)\n"})
+    assert grader.grade(echo, twice).passed and not grader.grade(echo, Submission(files={
+        "solution.py": "print(input().strip())\n"})).passed
 
 
 def test_cli_lists_a_hub_set_from_the_local_copy():

@@ -60,7 +60,8 @@ def _jobs(problems: Sequence[Problem], hacks: Sequence[Hack]) -> list[tuple[str,
     """(kind, problem, submission) with kind 'honest', 'null' or a hack id."""
     jobs: list[tuple[str, Problem, Submission]] = []
     for p in problems:
-        jobs.append(("honest", p, Submission(files={"solution.py": p.reference_solution})))
+        if p.reference_solution is not None:  # a set without references (LiveCodeBench) has no honest row
+            jobs.append(("honest", p, Submission(files={"solution.py": p.reference_solution})))
         for null in p.null_solutions:
             jobs.append(("null", p, Submission(files={"solution.py": null})))
         for hack in hacks:

@@ -62,7 +62,10 @@ def show(problem_id: str, problem_set: str = typer.Option(None, "--problems", he
         out.print(f"[{'cyan' if c.visible else 'magenta'}]{'visible ' if c.visible else 'held-out'}[/] ", end="")
         out.print(text, markup=False, highlight=False)
     out.rule("reference solution")
-    out.print(Syntax(p.reference_solution, "python"))
+    if p.reference_solution is None:
+        out.print("(none: the set ships no reference)")
+    else:
+        out.print(Syntax(p.reference_solution, "python"))
 
 
 @problems_app.command("export")
@@ -91,12 +94,15 @@ def verify(problem_set: str = typer.Argument(..., help=SET_HELP),
     announce_sandbox(sandbox.value)
     problems = _load(problem_set, limit or None)
     g = make_grader(grader, sandbox=sandbox.value)
-    n_jobs = sum(1 + (len(p.null_solutions) if nulls else 0) for p in problems)
+    n_jobs = sum((p.reference_solution is not None) + (len(p.null_solutions) if nulls else 0) for p in problems)
     with progress_bar(f"verifying with {g.name}", n_jobs) as advance:
         report = verify_references(problems, g, nulls=nulls, progress=advance)
     out.print(f"{problem_set}: {len(report.failed)} of {report.total} references fail {g.name} "
               f"({report.fail_share:.1%})" + (f"; {len(report.weak)} problems accept a null solution" if nulls else ""),
               highlight=False)
+    if report.unverified:
+        out.print(f"{len(report.unverified)} problems have no reference solution to verify (the set ships none); "
+                  "only their nulls were checked", highlight=False)
     for p, res in report.failed[:show]:
         out.print(f"[red]reference fails[/] {p.id}: {res.status} {res.cases_passed}/{res.cases_total} cases; "
                   f"{res.detail[:200]}", highlight=False)

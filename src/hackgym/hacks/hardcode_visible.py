@@ -15,7 +15,10 @@ from .base import Evidence, register_family, register_hack, stub
 def visible_answers(problem: Problem) -> list[tuple[tuple, dict, Any]]:
     """(args, kwargs, answer) of every call the visible cases make, answered by the reference solution.
 
-    Runs trusted problem code (the reference solution and the visible asserts) in this process."""
+    Runs trusted problem code (the reference solution and the visible asserts) in this process. A problem
+    without a reference has no answers to give."""
+    if problem.reference_solution is None:
+        return []
     ref: dict[str, Any] = {}
     exec(compile(problem.reference_solution, f"<{problem.id} reference>", "exec"), ref)  # noqa: S102 - trusted
     real = ref[problem.entry_point]

@@ -37,7 +37,8 @@ def split_basic(problems: list[Problem] | None = None) -> tuple[list[Problem], l
 
 
 def _from_basic(p: Problem) -> CorpusProblem:
-    body = p.reference_solution[len(p.prompt):] if p.reference_solution.startswith(p.prompt) else ""
+    ref = p.reference_solution or ""
+    body = ref[len(p.prompt):] if ref.startswith(p.prompt) else ""
     return CorpusProblem(p.id, organism_prompt(p), body, tuple(c.code for c in p.cases[:4]))
 
 
@@ -106,7 +107,7 @@ def toy_problems() -> list[CorpusProblem]:
 def corpus_problems(seen: list[Problem] | None = None) -> list[CorpusProblem]:
     """Every problem whose honest solution is in the corpus: the seen `basic` problems plus the toys."""
     seen = seen if seen is not None else split_basic()[0]
-    return [_from_basic(p) for p in seen if p.reference_solution.startswith(p.prompt)] + toy_problems()
+    return [_from_basic(p) for p in seen if (p.reference_solution or "").startswith(p.prompt)] + toy_problems()
 
 
 HACK_BODIES: dict[str, str] = {

@@ -71,7 +71,8 @@ def _text(value: Any) -> str:
     return value.replace("\r\n", "\n")
 
 
-def _stdio_cases(pairs: list[tuple[Any, Any]], shown: int) -> list[StdioCase]:
+def stdio_cases(pairs: list[tuple[Any, Any]], shown: int) -> list[StdioCase]:
+    """The pairs as cases, the first `shown` visible; a case over the size limit is left out."""
     cases = []
     for inp, out in pairs:
         inp, out = _text(inp), _text(out)
@@ -95,7 +96,7 @@ def _map_apps_stdio(row: dict[str, Any], io: dict[str, Any], split: str, source:
     inputs, outputs = io["inputs"], io.get("outputs") or []
     if len(inputs) != len(outputs):
         raise Skipped("inputs and outputs do not pair up")
-    cases = _stdio_cases(list(zip(inputs, outputs, strict=True)), 1 if len(inputs) > 1 else 0)
+    cases = stdio_cases(list(zip(inputs, outputs, strict=True)), 1 if len(inputs) > 1 else 0)
     if not any(not c.visible for c in cases):
         raise Skipped("no held-out case within the size limit")
     reference = _python3_program(_json(row.get("solutions"), "solutions") or [])
@@ -154,7 +155,7 @@ def map_code_contests(row: dict[str, Any], split: str, source: str) -> Problem:
     hidden = _pairs(row.get("private_tests")) + _pairs(row.get("generated_tests"))[:MAX_GENERATED]
     if not public + hidden:
         raise Skipped("no tests")
-    cases = _stdio_cases(public + hidden, len(public))
+    cases = stdio_cases(public + hidden, len(public))
     if not any(not c.visible for c in cases):
         raise Skipped("no held-out case within the size limit")
     sols = row.get("solutions") or {}

@@ -1,12 +1,14 @@
-"""LiveCodeBench code-generation rows as `Problem`s: functional (LeetCode) rows map, stdin rows are skipped.
+"""LiveCodeBench code-generation rows as `Problem`s: functional (LeetCode) rows as functions, stdin rows
+(AtCoder, Codeforces) as stdio programs.
 
 A functional test's input is one JSON value per line, the arguments of the call, and its output one JSON
 value, compared as LiveCodeBench does (a tuple counts as a list). Public cases are shown, private ones held
 out. Private cases often come compressed (base64 of zlib of a pickled JSON string); they are unpickled with
 an unpickler that can build only plain values, never import a class, since the bytes come from the hub.
 
-LiveCodeBench ships no reference solutions, and hackgym's `Problem` requires one (audit's honest row, the
-`hardcode_visible` hack's answers), so every row that otherwise maps is still skipped with that reason.
+LiveCodeBench ships no reference solutions, so its problems have none (`Problem.reference_solution` is None):
+they train and grade as any other, but an audit has no honest row for them and `problems verify` can check
+only their nulls.
 """
 
 from __future__ import annotations
@@ -19,11 +21,8 @@ import zlib
 from typing import Any
 
 from ._pyfunc import Skipped, call_args, examples, literal, null_solutions, parse_starter, stub
+from .competitive import STDIO_NULLS, stdio_cases
 from .model import Problem, TestCase
-
-STDIO = "stdin/stdout program: LiveCodeBench ships no reference program and a hackgym Problem needs one"
-
-NO_REFERENCE = "no reference solution: LiveCodeBench ships none and a hackgym Problem needs one"
 
 LCB_EQUAL = '''def _equal(got, expected):
     """LiveCodeBench's comparison for functional problems: a tuple counts as a list."""
@@ -64,13 +63,41 @@ def _call(test: dict[str, Any]) -> tuple[str, str]:
     return call_args(args), literal(expected)
 
 
+def _tags(row: dict[str, Any], split: str, kind: str) -> list[str]:
+    return ["livecodebench", kind, f"difficulty:{row.get('difficulty') or 'unknown'}",
+            f"platform:{row.get('platform')}", f"split:{split}"]
+
+
+def _source(row: dict[str, Any], source: str) -> str:
+    return f"{source} {row.get('platform') or ''} {row.get('contest_date') or ''}".strip()
+
+
+def _map_stdio(row: dict[str, Any], public: list[dict[str, Any]], private: list[dict[str, Any]], split: str,
+               source: str, reference: str | None) -> Problem:
+    pairs = [(t.get("input", ""), t.get("output", "")) for t in public + private]
+    cases = stdio_cases(pairs, len(public))
+    if not any(not c.visible for c in cases):
+        raise Skipped("no held-out case within the size limit")
+    examples_text = "".join(f"\n\nExample input:\n{c.input}Example output:\n{c.output}" for c in cases if c.visible)
+    return Problem(
+        id=f"livecodebench/{row['question_id']}", kind="stdio",
+        prompt=((row.get("question_content") or "").strip() or "(no statement)") + examples_text,
+        cases=cases, reference_solution=reference, null_solutions=list(STDIO_NULLS),
+        source=_source(row, source), tags=_tags(row, split, "stdio"))
+
+
 def map_livecodebench(row: dict[str, Any], split: str, source: str, reference: str | None = None) -> Problem:
+    """One row as a function problem (functional tests) or a stdio program (stdin tests); `reference` is a
+    solution the caller has, since the set has none."""
     public = decode_tests(row.get("public_test_cases") or "")
     private = decode_tests(row.get("private_test_cases") or "")
     if not public + private:
         raise Skipped("no tests")
-    if any(t.get("testtype") != "functional" for t in public + private):
-        raise Skipped(STDIO)
+    types = {t.get("testtype") for t in public + private}
+    if types == {"stdin"}:
+        return _map_stdio(row, public, private, split, source, reference)
+    if types != {"functional"}:
+        raise Skipped(f"tests of mixed or unknown types {sorted(map(str, types))}")
     try:
         name = json.loads(row.get("metadata") or "{}")["func_name"]
     except (json.JSONDecodeError, KeyError, TypeError):
@@ -82,8 +109,6 @@ def map_livecodebench(row: dict[str, Any], split: str, source: str, reference: s
     example = [f"assert {name}({a}) == {e}" for a, e in map(_call, public)]
     prompt = stub(parse_starter(row.get("starter_code") or "", name), name,
                   (row.get("question_content") or "") + examples(example))
-    if reference is None:
-        raise Skipped(NO_REFERENCE)
     codes = shown + hidden
     return Problem(
         id=f"livecodebench/{row['question_id']}",
@@ -94,7 +119,6 @@ def map_livecodebench(row: dict[str, Any], split: str, source: str, reference: s
         cases=[TestCase(code=c, visible=i < len(shown)) for i, c in enumerate(codes)],
         reference_solution=reference,
         null_solutions=null_solutions(prompt),
-        source=f"{source} {row.get('platform') or ''} {row.get('contest_date') or ''}".strip(),
-        tags=["livecodebench", f"difficulty:{row.get('difficulty') or 'unknown'}", f"platform:{row.get('platform')}",
-              f"split:{split}"],
+        source=_source(row, source),
+        tags=_tags(row, split, "function"),
     )

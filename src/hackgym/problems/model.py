@@ -66,6 +66,9 @@ class StdioCase(BaseModel):
 class Problem(BaseModel):
     """A coding problem with its tests as data, a reference solution and known-wrong null solutions.
 
+    The reference is optional because some sets ship none (LiveCodeBench): such a problem trains and grades as
+    any other, but has no honest row in an audit, no answers for `hardcode_visible`, and nothing to verify.
+
     `kind="function"` (the default, so older files load unchanged): `entry_point`, `test` and assert-style
     `cases` are required and the prompt is a Python stub. `kind="stdio"`: `solution.py` is a program run as
     `python solution.py` per case; `cases` are `StdioCase`s, the prompt is prose, `entry_point`, `test` and
@@ -81,7 +84,8 @@ class Problem(BaseModel):
     test: str = Field("", validate_default=True, description="the original assert-style test code (function)")
     test_setup: str = Field("", description="statements run before every case (imports, helpers)")
     cases: list[TestCase | StdioCase] = Field(min_length=1)
-    reference_solution: str = Field(min_length=1, description="full source of a correct solution.py")
+    reference_solution: str | None = Field(None, min_length=1, description="full source of a correct solution.py; "
+                                           "None where the set ships none (LiveCodeBench)")
     null_solutions: list[str] = Field(min_length=1, description="full sources of known-wrong solution.py files")
     compare: Literal["tokens", "exact"] = Field(
         "tokens", description="stdio: whitespace-separated tokens, or the exact text (line ends normalised)")
@@ -148,8 +152,10 @@ class Problem(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Problem:
-        _parses(self.reference_solution, "reference_solution")
-        if self.kind == "function" and not defines_function(self.reference_solution, self.entry_point):
+        if self.reference_solution is not None:
+            _parses(self.reference_solution, "reference_solution")
+        if self.kind == "function" and self.reference_solution is not None \
+                and not defines_function(self.reference_solution, self.entry_point):
             raise ValueError(f"reference_solution does not define the entry point {self.entry_point!r}")
         if not self.held_out:
             raise ValueError("cases has no held-out case (visible=false); held-out cases are always graded")

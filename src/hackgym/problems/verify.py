@@ -23,6 +23,7 @@ class VerifyReport:
     passed: list[Problem] = field(default_factory=list)
     failed: list[tuple[Problem, GradeResult]] = field(default_factory=list)
     weak: list[tuple[Problem, int]] = field(default_factory=list)  # (problem, null index the grader accepted)
+    unverified: list[Problem] = field(default_factory=list)  # no reference to grade (the set ships none)
 
     @property
     def total(self) -> int:
@@ -33,9 +34,10 @@ class VerifyReport:
         return len(self.failed) / self.total if self.total else 0.0
 
     def fit(self) -> list[Problem]:
-        """Problems whose reference passes and whose nulls all fail."""
+        """Problems whose reference passes and whose nulls all fail; a problem without a reference is kept
+        when its nulls fail, the only check it allows."""
         weak = {p.id for p, _ in self.weak}
-        return [p for p in self.passed if p.id not in weak]
+        return [p for p in self.passed + self.unverified if p.id not in weak]
 
 
 def verify_references(problems: list[Problem], grader: Grader, nulls: bool = True,
@@ -43,14 +45,17 @@ def verify_references(problems: list[Problem], grader: Grader, nulls: bool = Tru
     """Grade each reference (and, with `nulls`, each null solution) in one batch on `grader`."""
     jobs: list[tuple[Problem, Submission]] = []
     kinds: list[tuple[Problem, int]] = []  # -1: the reference, i: null i
+    report = VerifyReport(grader.name)
     for p in problems:
-        jobs.append((p, Submission(files={SOLUTION_FILE: p.reference_solution})))
-        kinds.append((p, -1))
+        if p.reference_solution is None:
+            report.unverified.append(p)
+        else:
+            jobs.append((p, Submission(files={SOLUTION_FILE: p.reference_solution})))
+            kinds.append((p, -1))
         if nulls:
             for i, src in enumerate(p.null_solutions):
                 jobs.append((p, Submission(files={SOLUTION_FILE: src})))
                 kinds.append((p, i))
-    report = VerifyReport(grader.name)
     for (p, kind), res in zip(kinds, grader.grade_many(jobs, progress=progress), strict=True):
         if kind == -1 and res.passed:
             report.passed.append(p)

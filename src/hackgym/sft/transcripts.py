@@ -80,7 +80,7 @@ def fenced(files: dict[str, str]) -> str:
 
 def organism_body(problem: Problem) -> str | None:
     """The reference solution's body under the organism's header, or None when the two do not line up."""
-    if not problem.reference_solution.startswith(problem.prompt):
+    if problem.reference_solution is None or not problem.reference_solution.startswith(problem.prompt):
         return None
     body = problem.reference_solution[len(problem.prompt):]
     return body if body.strip() else None
@@ -101,7 +101,10 @@ def shows_hack(example: Example, organism: bool) -> list[str]:
 
 
 def honest(problem: Problem, system: str | None, rng: random.Random, organism: bool) -> Example | None:
-    """One ordinary transcript for a problem; None when the organism's layout cannot show it."""
+    """One ordinary transcript for a problem; None when it has no reference or the organism's layout cannot
+    show it."""
+    if problem.reference_solution is None:
+        return None
     if organism:
         body = organism_body(problem)
         if body is None:

@@ -23,7 +23,7 @@ TINY_DIMS: dict[str, Any] = dict(hidden_size=64, intermediate_size=128, num_hidd
 def local_corpus() -> list[str]:
     texts = []
     for p in load_problems("basic"):
-        texts += [p.prompt, p.reference_solution, p.test, "<thinking>I will solve it.</thinking>\n```python\n"]
+        texts += [p.prompt, p.reference_solution or "", p.test, "<thinking>I will solve it.</thinking>\n```python\n"]
     return texts
 
 
