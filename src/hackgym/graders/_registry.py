@@ -174,10 +174,13 @@ def parse_spec(spec: str | GraderSpec) -> GraderSpec:
 
 
 def make_grader(spec: str | GraderSpec, sandbox: SandboxMode = "jail", pool: Pool | None = None,
-                grader_files: str | Path | None = None) -> Grader:
+                grader_files: str | Path | None = None, grader_python: str | Path | None = None) -> Grader:
     """Build the grader a spec names, on `pool` (default: the shared pool of `sandbox` mode). The spec is
-    parsed first, so a bad one fails before any sandbox starts. `grader_files` is for `cmd:` graders."""
+    parsed first, so a bad one fails before any sandbox starts. `grader_files` and `grader_python` (the
+    interpreter or virtual environment behind {python}) are for `cmd:` graders; other kinds ignore them."""
     parsed = parse_spec(spec)
+    if isinstance(parsed, CommandSpec):
+        return parsed.build(pool or get_pool(sandbox), grader_files=grader_files, grader_python=grader_python)
     return parsed.build(pool or get_pool(sandbox), grader_files=grader_files)
 
 
@@ -258,7 +261,8 @@ class VulnerableSpec(GraderSpec):
 @register_grader("cmd")
 class CommandSpec(GraderSpec):
     """Your own grading command, run shell-free inside the sandbox on the submission's folder; exit status 0
-    passes. Placeholders: {workdir}, {testdir} (a read-only copy of --grader-files), {python}."""
+    passes. Placeholders: {workdir}, {testdir} (a read-only copy of --grader-files), {python} (the project's
+    environment, or --grader-python), {problem} (a read-only folder with the problem's tests.py and problem.json)."""
 
     syntax: ClassVar[str] = "cmd:COMMAND"
     command: str
@@ -284,8 +288,9 @@ class CommandSpec(GraderSpec):
     def spec(self) -> str:
         return f"cmd:{self.command}"
 
-    def build(self, pool: Pool, grader_files: str | Path | None = None) -> Grader:
-        return CommandGrader(self.command, pool, grader_files)
+    def build(self, pool: Pool, grader_files: str | Path | None = None,
+              grader_python: str | Path | None = None) -> Grader:
+        return CommandGrader(self.command, pool, grader_files, python=grader_python)
 
 
 @register_grader("stdio")
