@@ -52,6 +52,7 @@ def audit(
     grader: list[str] = typer.Option(None, "--grader", help="grader spec (repeatable); default: hardened, vulnerable and each study weakness alone"),
     grader_cmd: str = typer.Option(None, "--grader-cmd", help='your own grading command, e.g. "{python} -m pytest -q {workdir}" (exit 0 = pass)'),
     grader_files: Path = typer.Option(None, "--grader-files", help="folder copied read-only to {testdir} for --grader-cmd"),
+    grader_python: Path = typer.Option(None, "--grader-python", help="interpreter or virtual environment behind {python} for --grader-cmd, mounted read-only (default: the project's own)"),
     hack: list[str] = typer.Option(None, "--hack", help="only hacks whose id starts with this (repeatable); default: all but the slow `hang` family"),
     json_file: Path = typer.Option(None, "--json", help="write the acceptance matrix as JSON"),
     markdown: Path = typer.Option(None, "--markdown", help="write a Markdown report"),
@@ -66,7 +67,8 @@ def audit(
         specs.append(f"cmd:{grader_cmd}")
     if not specs:
         specs = default_audit_specs({p.kind for p in probs})
-    graders = [make_grader(s, sandbox=sandbox.value, grader_files=grader_files) for s in specs]
+    graders = [make_grader(s, sandbox=sandbox.value, grader_files=grader_files, grader_python=grader_python)
+               for s in specs]
     if hack:
         hacks = [h for h in CATALOGUE.values() if any(h.id.startswith(p) for p in hack)]
     else:

@@ -24,12 +24,13 @@ def grade(
     submissions: Path = typer.Option(..., "--submissions", help='JSONL: {"id", "problem_id", "files" | "completion"}'),
     out_file: Path = typer.Option(..., "--out", help="JSONL of Rollout records (the verdict under `result`), in input order"),
     grader_files: Path = typer.Option(None, "--grader-files", help="folder copied read-only to {testdir} for cmd: graders"),
+    grader_python: Path = typer.Option(None, "--grader-python", help="interpreter or virtual environment behind {python} for cmd: graders, mounted read-only (default: the project's own)"),
     sandbox: SandboxChoice = SandboxOption,
 ) -> None:
     """Grade submissions. One that crashes, hangs, floods or forks without end fails alone."""
     announce_sandbox(sandbox.value)
     by_id = {p.id: p for p in load_problems(problems)}
-    g = make_grader(grader, sandbox=sandbox.value, grader_files=grader_files)
+    g = make_grader(grader, sandbox=sandbox.value, grader_files=grader_files, grader_python=grader_python)
     rows: list[tuple[dict, str, Submission | str]] = []  # (input line, problem_id, Submission | error text)
     for lineno, rec in read_records(submissions):
         if isinstance(rec, InputLineError):
