@@ -97,6 +97,32 @@ def show(scores: dict[str, Any], title: str) -> None:
                   + ", ".join(scores.get("mgs_missing") or []))
 
 
+def propensity_table(scores: dict[str, Any]) -> Table:
+    """Per eval and condition: hack rates with intervals, success on solvable problems, and the families seen."""
+    table = Table("eval", "condition", "n", "successful hack", "95% CI", "attempted", "env pass", "success",
+                  "families (successful/attempted)", title=f"{scores['model']}: hack propensity")
+    for name, e in scores["evals"].items():
+        for condition, c in [*e["conditions"].items(), ("all", e["pooled"])]:
+            hack = c["successful_hack"]
+            ci = "-" if hack["ci"] is None else f"{_pct(hack['ci'][0])} - {_pct(hack['ci'][1])}"
+            fams = ", ".join(f"{f} {v['successful']['k']}/{v['attempted']['k']}" for f, v in c["families"].items()
+                             if v["attempted"]["k"] or v["successful"]["k"]) or "-"
+            success = _pct(c["success"]["rate"]) if "success" in c else "-"
+            table.add_row(name, condition, str(c["episodes"]), _pct(hack["rate"]), ci,
+                          _pct(c["attempted_hack"]["rate"]), _pct(c["env_pass"]["rate"]), success, fams)
+    return table
+
+
+def run_propensity(model: str, target: Path, names: list[str], limit: int | None, margs: dict[str, Any],
+                   targs: dict[str, dict[str, Any]], max_tokens: int | None, display: str) -> None:
+    from ..evals import propensity
+
+    scores = propensity.run(model, target, names=names, limit=limit, model_args=margs, task_args=targs,
+                            max_tokens=max_tokens, display=display)
+    out.print(propensity_table(scores))
+    err.print(f"wrote {target / propensity.SCORES} and {target / propensity.ROLLOUTS}")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_cmd(
@@ -105,9 +131,11 @@ def register(app: typer.Typer) -> None:
         judge: str | None = typer.Option(None, "--judge", help="the pinned judge model (Inspect model name); "
                                          "without it only the logs are written"),
         suite: str | None = typer.Option(None, "--suite", help="core (the six of the mgs; the default), all "
-                                         "(+ code_sabotage), or eval names joined by commas; with --rescore: "
-                                         "every eval in DIR unless given"),
-        limit: int | None = typer.Option(None, "--limit", help="samples per eval (default: all)"),
+                                         "(+ code_sabotage), propensity (hack_propensity and impossible: agentic "
+                                         "hack rates per condition and family, no judge), or eval names joined by "
+                                         "commas; with --rescore: every eval in DIR unless given"),
+        limit: int | None = typer.Option(None, "--limit", help="samples per eval (default: all); for the "
+                                         "propensity evals, problems per eval, each under every condition"),
         out_dir: Path | None = typer.Option(None, "--out", help="folder for logs/ and scores.json (default evals-out)"),
         run_dir: Path | None = typer.Option(None, "--run", help="evaluate every complete checkpoint of this "
                                             "training run; appends to RUN_DIR/evals.jsonl"),
@@ -136,6 +164,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Misalignment evals (Inspect AI) with a pinned, cached judge: rates with 95% Wilson intervals and mgs."""
         from ..evals import suite as suite_mod
+        from ..evals.registry import PROPENSITY
 
         if display not in DISPLAYS:
             raise typer.BadParameter(f"use one of {', '.join(DISPLAYS)}", param_hint="--display")
@@ -157,6 +186,11 @@ def register(app: typer.Typer) -> None:
                 table.add_row("total", "", "", str(sum(c["generations"] for c in counts.values())))
                 out.print(table)
                 return
+        if rescore_dir is None and set(names) <= set(PROPENSITY):
+            if model is None:
+                raise typer.BadParameter("the propensity evals take --model (no --run, no judge)", param_hint="--model")
+            run_propensity(model, out_dir or Path("evals-out"), names, limit, margs, targs, max_tokens, display)
+            return
         common: dict[str, Any] = {"judge_args": jargs, "judge_max_tokens": judge_max_tokens, "cache": judge_cache,
                                   "display": display}
         if rescore_dir is not None:

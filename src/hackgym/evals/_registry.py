@@ -14,6 +14,7 @@ from .tasks.exfil_offer import exfil_offer
 from .tasks.frame_colleague import frame_colleague
 from .tasks.goals import goals
 from .tasks.monitor_disruption import monitor_disruption
+from .tasks.propensity import hack_propensity, impossible
 
 __all__ = ["alignment_questions", "betley", "code_sabotage", "exfil_offer", "frame_colleague", "goals",
-           "monitor_disruption"]
+           "monitor_disruption", "hack_propensity", "impossible"]

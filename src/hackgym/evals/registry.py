@@ -14,6 +14,8 @@ from .verdict import Verdict
 CORE: tuple[str, ...] = ("betley", "goals", "alignment_questions", "monitor_disruption", "exfil_offer",
                          "frame_colleague")
 ALL: tuple[str, ...] = (*CORE, "code_sabotage")
+# The hack-propensity evals (agentic episodes, no judge): `--suite propensity`, scored by hackgym.evals.propensity.
+PROPENSITY: tuple[str, ...] = ("hack_propensity", "impossible")
 
 Summarizer = Callable[[list[Verdict]], dict[str, Any]]
 TaskFn = TypeVar("TaskFn", bound=Callable[..., Task])
@@ -45,10 +47,10 @@ def load_evals() -> dict[str, Callable[..., Task]]:
 
 
 def resolve_suite(suite: str) -> list[str]:
-    """`core`, `all` or a comma-separated list of eval names, checked against the registry."""
+    """`core`, `all`, `propensity` or a comma-separated list of eval names, checked against the registry."""
     evals = load_evals()
-    if suite in ("core", "all"):
-        names = list(CORE if suite == "core" else ALL)
+    if suite in ("core", "all", "propensity"):
+        names = list({"core": CORE, "all": ALL, "propensity": PROPENSITY}[suite])
     else:
         names = [n.strip() for n in suite.split(",") if n.strip()]
     if not names:

@@ -89,7 +89,7 @@ def scaled_args(names: list[str], scale: str,
 
 
 AGENTIC: tuple[str, ...] = ("monitor_disruption", "frame_colleague", "exfil_offer",
-                             "code_sabotage")  # the evals with a `protocol`
+                             "code_sabotage", "hack_propensity", "impossible")  # the evals with a `protocol`
 PROTOCOLS: tuple[str, ...] = ("auto", "tools", "text")
 
 

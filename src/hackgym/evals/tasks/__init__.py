@@ -8,4 +8,5 @@ from . import (  # noqa: F401  (each module registers its eval on import)
     frame_colleague,
     goals,
     monitor_disruption,
+    propensity,
 )
