@@ -164,6 +164,20 @@ def test_screened_rows_get_none_from_every_reward_function_and_are_still_recorde
     assert recs[1].label.label == "successful_hack"
 
 
+def test_a_time_limit_stops_after_the_step_that_crosses_it_with_a_complete_checkpoint(tiny_model, tmp_path):
+    """A fixed GPU budget: the run stops early, says why, and keeps a checkpoint that `--resume` goes on from."""
+    from hackgym.train.runner import train
+
+    cfg = validate(base_config(tiny_model, steps=3, save_every=3, time_limit_minutes=1e-6))
+    run = train(cfg, tmp_path / "run", tmp_path / "cache")
+    (only,) = run.metrics()
+    assert only["step"] == 1 and only["stopped"] == "time_limit_minutes 1e-06 reached"
+    assert [p.name for p in run.checkpoints.glob("checkpoint-*")] == ["checkpoint-1"]
+    assert (run.checkpoints / "checkpoint-1" / "COMPLETE").is_file()
+    with pytest.raises(ConfigError, match="time_limit_minutes"):
+        validate(base_config(tiny_model, time_limit_minutes=0))
+
+
 def test_screening_inside_the_trainer_records_the_flagged_rows(tiny_model, tmp_path):
     """A whole run with screening on every attempt: rollouts say which rows were left out, and the
     registry's `screened` rate is their share."""

@@ -102,6 +102,9 @@ class TrainConfig(_Strict):
     steps: int = Field(ge=1)
     save_every: int = Field(1, ge=1)
     keep_checkpoints: int = Field(2, ge=1)
+    time_limit_minutes: float | None = Field(None, gt=0, description="stop after the step that crosses this "
+                                             "many minutes of training, with a checkpoint (a fixed GPU budget); "
+                                             "`--resume` goes on")
     sandbox: SandboxMode = "jail"
     model: ModelConfig
     env: EnvConfig

@@ -74,7 +74,7 @@ def recorder_class():
             self.written = max((m["step"] for m in previous), default=0)
             self.series = rate_series(previous, "successful_hack")
             self.current: dict[str, Any] | None = None
-            self.started = time.perf_counter()
+            self.began = self.started = time.perf_counter()
             self.grading_before = 0.0
             self.jobs_before = 0.0
 
@@ -108,6 +108,10 @@ def recorder_class():
                            "measured_grading": sum(b.measured_s for b in batches),
                            "grading_jobs": self.scorer.cache.work.seconds - self.jobs_before}
             self.current = rec
+            limit = self.config.time_limit_minutes
+            if limit is not None and time.perf_counter() - self.began >= 60 * limit and state.global_step < args.max_steps:
+                rec["stopped"] = f"time_limit_minutes {limit:g} reached"
+                control.should_save = control.should_training_stop = True
 
         def on_log(self, args, state, control, logs=None, **kwargs):
             step = state.global_step
