@@ -20,7 +20,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from ..errors import GraderSpecError
@@ -297,19 +297,28 @@ class CommandGrader:
         self.limits = limits or Limits(timeout_s=30.0, cpu_s=30.0)
         self.python = grader_python(None if python is None else str(python))
         self.folders = _problem_folders() if "{problem}" in command else None
-        self.jailed = pool.config.mode == "jail"
-        if self.jailed:
-            binds = self.python.binds
-            if self.folders is not None:
-                binds += ((self.folders.root, JAIL_PROBLEMS),)
-            pool = _jail_pool(pool, binds)
         self.pool = pool
+
+    @cached_property
+    def jailed(self) -> bool:
+        return self.pool.config.mode == "jail"
+
+    @cached_property
+    def runner(self) -> Pool:
+        """Where the jobs run: under the jail, a pool like `pool` that also mounts {python}'s environment and
+        the problem folders (pools start on first use, so building a grader starts nothing)."""
+        if not self.jailed:
+            return self.pool
+        binds = self.python.binds
+        if self.folders is not None:
+            binds += ((self.folders.root, JAIL_PROBLEMS),)
+        return _jail_pool(self.pool, binds)
 
     def grade(self, problem: Problem, submission: Submission) -> GradeResult:
         return self.grade_many([(problem, submission)])[0]
 
     def grade_many(self, items: Sequence[tuple[Problem, Submission]], progress: Progress | None = None) -> list[GradeResult]:
-        return self.pool.map(lambda item: self._grade_one(*item), list(items), progress)
+        return self.runner.map(lambda item: self._grade_one(*item), list(items), progress)
 
     def _argv(self, problem: Problem) -> list[str]:
         """The command with {python} and {problem} filled in; the zygote fills the job's own folders."""
@@ -329,7 +338,7 @@ class CommandGrader:
                "env": {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8",
                        "PYTHONPATH": "",  # {python} imports what its own environment has, nothing more
                        "HACKGYM_PROBLEM_ID": problem.id, "HACKGYM_ENTRY_POINT": problem.entry_point}}
-        res = self.pool.run(job, self.limits)
+        res = self.runner.run(job, self.limits)
         tails = {"stdout": res.stdout, "stderr": res.stderr, "duration": res.duration, "cases_total": 1}
         if res.status == "timeout":
             return GradeResult.make(self.name, "timeout", detail=res.detail, **tails)
