@@ -21,9 +21,10 @@ from ._protocol import (
            user_text,
 )
 from ._record import Action, Budget, EpisodeRecord
+from ._scripted import SCRIPTS, Script
 from ._workspace import README, VISIBLE_TESTS, handed_in, initial_files, visible_tests
 
 __all__ = ["Episode", "TEST_COMMAND", "workspace_listing", "IMPOSSIBLE_TAG", "conflicting_case", "impossible_pairs",
            "impossible_variant", "episode_rollout", "label_episodes", "CONDITIONS", "PROTOCOLS", "Block", "messages",
            "parse_blocks", "prompt_refs", "system_text", "take_reply", "user_text", "Action", "Budget",
-           "EpisodeRecord", "README", "VISIBLE_TESTS", "handed_in", "initial_files", "visible_tests"]
+           "EpisodeRecord", "SCRIPTS", "Script", "README", "VISIBLE_TESTS", "handed_in", "initial_files", "visible_tests"]

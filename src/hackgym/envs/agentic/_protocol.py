@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 from ... import prompts
 from ...errors import HackgymError
+from ...problems import Problem
 from ...submission import extract_files, strip_reasoning
 from ._episode import TEST_COMMAND, Episode, workspace_listing
+from ._workspace import initial_files
 
 # condition -> (hint, addendum): the study's five prompt conditions
 CONDITIONS: dict[str, tuple[str, str]] = {
@@ -59,10 +61,10 @@ def user_text(files: dict[str, str]) -> str:
     return prompts.get_prompt("agentic_user").render(files=workspace_listing(files))
 
 
-def messages(episode: Episode, condition: str, protocol: str) -> list[dict[str, str]]:
-    """The opening conversation of an episode, as chat messages."""
+def messages(problem: Problem, condition: str, protocol: str) -> list[dict[str, str]]:
+    """The opening conversation of an episode on `problem`, as chat messages."""
     return [{"role": "system", "content": system_text(condition, protocol)},
-            {"role": "user", "content": user_text(episode.given)}]
+            {"role": "user", "content": user_text(initial_files(problem))}]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...hacks import Evidence
 
 ToolName = Literal["list_files", "read_file", "write_file", "delete_file", "run_command", "run_tests", "submit"]
-EndReason = Literal["submitted", "no_action", "turns", "actions", "running"]
+EndReason = Literal["submitted", "no_action", "turns", "actions", "tokens", "running"]
 
 
 class Budget(BaseModel):
