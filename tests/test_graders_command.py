@@ -120,7 +120,7 @@ def test_process_mode_uses_the_host_paths(basic, probe_venv):
 def _fake_python(path: Path, prefix: str) -> Path:
     """A 'Python' that describes itself as installed at `prefix` (not a virtual environment)."""
     info = {"executable": str(path), "prefix": prefix, "exec_prefix": prefix, "base_prefix": prefix,
-            "base_exec_prefix": prefix, "path": [prefix], "version": "3.99"}
+            "base_exec_prefix": prefix, "path": [prefix]}
     path.write_text(f"#!/bin/sh\necho '{json.dumps(info)}'\n")
     path.chmod(0o755)
     return path

@@ -41,7 +41,7 @@ EDITABLE_HACKGYM = None if _SOURCE.name in ("site-packages", "dist-packages") el
 PROBLEM_FIELDS_HIDDEN = {"reference_solution", "null_solutions"}  # the solution can read {problem} too
 _DESCRIBE = ("import json, sys; print(json.dumps({'executable': sys.executable, 'prefix': sys.prefix, "
              "'exec_prefix': sys.exec_prefix, 'base_prefix': sys.base_prefix, "
-             "'base_exec_prefix': sys.base_exec_prefix, 'path': sys.path, 'version': sys.version.split()[0]}))")
+             "'base_exec_prefix': sys.base_exec_prefix, 'path': sys.path}))")
 
 
 def _read_grader_files(folder: str | Path | None) -> dict[str, str]:
@@ -74,7 +74,6 @@ class GraderPython:
     host: str
     jail: str
     binds: tuple[tuple[str, str], ...]
-    version: str
 
 
 @lru_cache(maxsize=16)
@@ -128,7 +127,7 @@ def grader_python(path: str | None = None) -> GraderPython:
             raise GraderSpecError(f"{what}: needs {folder}, which lies under {own}, a path the jail keeps for "
                                   "itself; install it elsewhere, or as a virtual environment")
         binds[folder] = folder
-    return GraderPython(host=str(exe), jail=jail_exe, binds=tuple(binds.items()), version=str(info.get("version")))
+    return GraderPython(host=str(exe), jail=jail_exe, binds=tuple(binds.items()))
 
 
 # ---------------------------------------------------------------- the {problem} folder
@@ -239,8 +238,8 @@ class ProblemFolders:
                 tmp = tempfile.mkdtemp(dir=self.root, prefix=".new-")
                 for rel, text in files.items():
                     Path(tmp, rel).write_text(text, encoding="utf-8")
-                    os.chmod(os.path.join(tmp, rel), 0o444)
-                os.chmod(tmp, 0o555)
+                    os.chmod(os.path.join(tmp, rel), 0o644)
+                os.chmod(tmp, 0o755)  # readable by a slot's own uid; the read-only mount keeps it unchanged
                 os.rename(tmp, os.path.join(self.root, name))  # whole, or not at all, as a job sees it
                 self._written.add(name)
         return name
