@@ -153,3 +153,15 @@ def test_grader_python_describes_a_venv_by_its_mounts(probe_venv):
     described = grader_python(str(probe_venv))
     assert described.jail == "/opt/hg/env/bin/python" and (os.path.realpath(probe_venv), "/opt/hg/env") in described.binds
     assert all(dest == "/opt/hg/env" or src == dest for src, dest in described.binds)
+
+
+def test_hackgym_grade_passes_grader_python_on(jail_pool, basic, probe_venv, tmp_path):
+    p = basic[0]
+    subs = tmp_path / "subs.jsonl"
+    subs.write_text(json.dumps({"id": "ref", "problem_id": p.id, "files": {"solution.py": p.reference_solution}}) + "\n")
+    out = tmp_path / "out.jsonl"
+    args = ["grade", "--grader", f"cmd:{IMPORT_PROBE}", "--problems", "basic", "--submissions", str(subs), "--out", str(out)]
+    for extra, passed in (([], False), (["--grader-python", str(probe_venv)], True)):
+        r = CliRunner().invoke(app, args + extra)
+        assert r.exit_code == 0, r.output
+        assert json.loads(out.read_text())["result"]["passed"] is passed
