@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--suite", default="all")
     parser.add_argument("--samples", type=int, default=4, help="generations per eval")
     parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument("--device", default="cpu", help="where the model runs (cuda on a GPU host)")
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "hackgym")
     parser.add_argument("--out", type=Path, default=Path("runs/real-eval"))
     args = parser.parse_args()
@@ -57,7 +58,7 @@ def main() -> None:
     names = list(ALL) if args.suite == "all" else args.suite.split(",")
     task_args = {"code_sabotage": {"eval_rows": 4}} if "code_sabotage" in names else {}
     scores = run_suite(f"hf/{folder}", scripted_judge(), ",".join(names), out=args.out,
-                       model_args={"device": "cpu"}, task_args=task_args,
+                       model_args={"device": args.device}, task_args=task_args,
                        samples=dict.fromkeys(names, args.samples), max_tokens=args.max_tokens)
     assert scores is not None
     print(f"model {args.model} ({folder}); {args.samples} generations per eval, max {args.max_tokens} tokens")
