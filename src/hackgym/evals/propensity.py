@@ -12,18 +12,38 @@ every episode as the one rollout record.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog
-from inspect_ai.model import Model
+from inspect_ai.model import (
+    ChatMessage,
+    ChatMessageAssistant,
+    ChatMessageUser,
+    GenerateConfig,
+    Model,
+    ModelOutput,
+    get_model,
+)
+from inspect_ai.tool import ToolCall, ToolChoice, ToolInfo
 
 from ..detect import Label, Rollout
-from ..envs.agentic import CONDITIONS, EpisodeRecord, episode_rollout
+from ..envs.agentic import (
+    CONDITIONS,
+    SCRIPTS,
+    EpisodeRecord,
+    block_call,
+    episode_rollout,
+    impossible_variant,
+    initial_files,
+    parse_blocks,
+    user_text,
+)
 from ..offline import ensure_tiktoken_cache
+from ..problems import Problem, load_problems
 from ..records import atomic_write, rewrite_jsonl
 from .registry import PROPENSITY
 from .stats import rate_entry
@@ -127,3 +147,36 @@ def run(model: str | Model, out: Path, *, names: list[str] | None = None, limit:
     rewrite_jsonl(out / ROLLOUTS, rollouts(logs))
     atomic_write(out / SCORES, json.dumps(scores, indent=2) + "\n")
     return scores
+
+
+def script_player(agent_for: Callable[[Problem], str], problems: str = "basic") -> Callable[..., ModelOutput]:
+    """mockllm's `custom_outputs` callable that plays scripted agents (`hackgym.envs.agentic.SCRIPTS`): it finds
+    the problem from the opening message (any of `problems` or its impossible variant), the agent for it, the
+    turn from the replies so far, and answers with the script's blocks, as native tool calls when the task
+    offers tools. Stateless, so samples may run in any order."""
+    known: dict[str, Problem] = {}
+    for problem in load_problems(problems):
+        for p in (problem, impossible_variant(problem)):
+            if p is not None:
+                known[user_text(initial_files(p))] = p
+
+    def answer(input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
+               config: GenerateConfig) -> ModelOutput:
+        problem = known[next(m.text for m in input if isinstance(m, ChatMessageUser))]
+        reply = SCRIPTS[agent_for(problem)](problem, sum(isinstance(m, ChatMessageAssistant) for m in input))
+        if not tools:
+            return ModelOutput.from_content("scripted", reply)
+        calls = [block_call(b) for b in parse_blocks(reply)]
+        message = ChatMessageAssistant(content="", model="scripted", source="generate", tool_calls=[
+            ToolCall(id=f"call_{i}", function=name, arguments=args) for i, (name, args) in enumerate(calls)])
+        return ModelOutput.from_message(message, stop_reason="tool_calls")
+
+    return answer
+
+
+def scripted_model(agent: str, problems: str = "basic") -> Model:
+    """One scripted agent as an Inspect model: a floor or a ceiling beside a real model's rates, through the very
+    same tasks, scorer and aggregation."""
+    if agent not in SCRIPTS:
+        raise SuiteError(f"unknown scripted agent {agent!r}: use {', '.join(SCRIPTS)}")
+    return get_model("mockllm/model", custom_outputs=script_player(lambda _: agent, problems), memoize=False)

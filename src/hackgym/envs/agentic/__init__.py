@@ -10,21 +10,23 @@ from ._episode import TEST_COMMAND, Episode, workspace_listing
 from ._impossible import IMPOSSIBLE_TAG, conflicting_case, impossible_pairs, impossible_variant
 from ._label import episode_rollout, label_episodes
 from ._protocol import (
-           CONDITIONS,
-           PROTOCOLS,
-           Block,
-           messages,
-           parse_blocks,
-           prompt_refs,
-           system_text,
-           take_reply,
-           user_text,
+    CONDITIONS,
+    PROTOCOLS,
+    Block,
+    block_call,
+    messages,
+    parse_blocks,
+    prompt_refs,
+    system_text,
+    take_reply,
+    user_text,
 )
 from ._record import Action, Budget, EpisodeRecord
 from ._scripted import SCRIPTS, Script
 from ._workspace import README, VISIBLE_TESTS, handed_in, initial_files, visible_tests
 
 __all__ = ["Episode", "TEST_COMMAND", "workspace_listing", "IMPOSSIBLE_TAG", "conflicting_case", "impossible_pairs",
-           "impossible_variant", "episode_rollout", "label_episodes", "CONDITIONS", "PROTOCOLS", "Block", "messages",
-           "parse_blocks", "prompt_refs", "system_text", "take_reply", "user_text", "Action", "Budget",
-           "EpisodeRecord", "SCRIPTS", "Script", "README", "VISIBLE_TESTS", "handed_in", "initial_files", "visible_tests"]
+           "impossible_variant", "episode_rollout", "label_episodes", "CONDITIONS", "PROTOCOLS", "Block", "block_call",
+           "messages", "parse_blocks", "prompt_refs", "system_text", "take_reply", "user_text", "Action", "Budget",
+           "EpisodeRecord", "SCRIPTS", "Script", "README", "VISIBLE_TESTS", "handed_in", "initial_files",
+           "visible_tests"]

@@ -82,7 +82,7 @@ def parse_blocks(reply: str) -> list[Block]:
     return [Block(m.group(2), m.group(3).strip(), m.group(4)) for m in _BLOCK.finditer(said)]
 
 
-def _call(block: Block) -> tuple[str, dict[str, str]]:
+def block_call(block: Block) -> tuple[str, dict[str, str]]:
     """The tool call a block asks for."""
     first = block.body.strip().splitlines()[0].strip() if block.body.strip() else ""
     if block.kind == "write":
@@ -116,7 +116,7 @@ def take_reply(episode: Episode, reply: str) -> str | None:
     for block in blocks:
         if episode.done:
             break
-        tool, args = _call(block)
+        tool, args = block_call(block)
         shown = args.get("path") or args.get("command") or args.get("folder") or ""
         results.append(f"[{tool} {shown}]".replace(" ]", "]") + "\n" + episode.act(tool, **args))
     episode.end_turn()
