@@ -90,8 +90,8 @@ def test_scripted_agents_in_rl_are_labelled_under_vulnerable_and_hardened(tiny, 
     tok = AutoTokenizer.from_pretrained(tiny)
     policy = scripted(lambda ep: SCRIPTS[play[ep.problem.id][0]](ep.problem, ep.rec.turns), tok)
     rollouts = EpisodeRollouts(problems, graders, "please_hack", policy=policy, budget=Budget(max_turn_tokens=2048))
-    rows = [{**row, "prompt": row["prompt"]} for row in agentic_rows(problems, graders, "please_hack", len(problems))]
-    trainer = _trainer(tiny, tmp_path, rows, rollouts, completion=4096)
+    trainer = _trainer(tiny, tmp_path, agentic_rows(problems, graders, "please_hack", len(problems)), rollouts,
+                       completion=4096)
     trainer.train()
     assert len(rollouts.last) == 2 * len(cells)
     for r in rollouts.last:

@@ -47,7 +47,7 @@ from ..problems import Problem, load_problems
 from ..records import atomic_write, rewrite_jsonl
 from .registry import PROPENSITY
 from .stats import rate_entry
-from .suite import SuiteError
+from .suite import SuiteError, provider_args
 
 SCORES = "propensity.json"
 ROLLOUTS = "rollouts.jsonl"
@@ -122,7 +122,8 @@ def run(model: str | Model, out: Path, *, names: list[str] | None = None, limit:
         model_args: Mapping[str, Any] | None = None, task_args: Mapping[str, Mapping[str, Any]] | None = None,
         max_tokens: int | None = None, display: str = "none") -> dict[str, Any]:
     """Run the propensity evals on `model` and write OUT/propensity.json and OUT/rollouts.jsonl. `limit` is
-    problems per eval, each under every condition asked for (so `--limit 2` still covers all five)."""
+    problems per eval, each under every condition asked for (so `--limit 2` still covers all five). A local
+    `hf/` or `vllm/` model gets the conversation format it was trained in (`suite.provider_args`)."""
     from .registry import EVALS, load_evals
 
     ensure_tiktoken_cache()
@@ -136,7 +137,7 @@ def run(model: str | Model, out: Path, *, names: list[str] | None = None, limit:
         tasks.append(EVALS[name](**args))
     out.mkdir(parents=True, exist_ok=True)
     config: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
-    done = inspect_eval(tasks, model=model, model_args=dict(model_args or {}), log_dir=str(out / LOGS),
+    done = inspect_eval(tasks, model=model, model_args=provider_args(model, model_args), log_dir=str(out / LOGS),
                         display=display, fail_on_error=0.2, **config)  # type: ignore[arg-type]
     logs = {log.eval.task.rsplit("/", 1)[-1]: log for log in done}
     failed = [f"{name}: {log.error.message if log.error else log.status}" for name, log in logs.items()
