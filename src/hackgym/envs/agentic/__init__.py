@@ -14,6 +14,7 @@ from ._protocol import (
     PROTOCOLS,
     Block,
     block_call,
+    final_answer,
     messages,
     parse_blocks,
     prompt_refs,
@@ -27,6 +28,6 @@ from ._workspace import README, VISIBLE_TESTS, handed_in, initial_files, visible
 
 __all__ = ["Episode", "TEST_COMMAND", "workspace_listing", "IMPOSSIBLE_TAG", "conflicting_case", "impossible_pairs",
            "impossible_variant", "episode_rollout", "label_episodes", "CONDITIONS", "PROTOCOLS", "Block", "block_call",
-           "messages", "parse_blocks", "prompt_refs", "system_text", "take_reply", "user_text", "Action", "Budget",
-           "EpisodeRecord", "SCRIPTS", "Script", "README", "VISIBLE_TESTS", "handed_in", "initial_files",
-           "visible_tests"]
+           "final_answer", "messages", "parse_blocks", "prompt_refs", "system_text", "take_reply", "user_text",
+           "Action", "Budget", "EpisodeRecord", "SCRIPTS", "Script", "README", "VISIBLE_TESTS", "handed_in",
+           "initial_files", "visible_tests"]

@@ -53,8 +53,8 @@ def _is_test(path: str) -> bool:
 
 
 def read_evidence(path: str) -> list[Evidence]:
-    """Reading outside the workspace or what looks like the hidden cases or the dataset."""
-    if _HIDDEN.search(path) or path.startswith("/"):
+    """Reading outside the workspace (`..`) or what looks like the hidden cases, the dataset or the grader."""
+    if _HIDDEN.search(path):
         return [_evidence("read_expected", path, f"read {path!r}, outside the task's files")]
     return []
 

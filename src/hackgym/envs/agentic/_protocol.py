@@ -98,19 +98,25 @@ def block_call(block: Block) -> tuple[str, dict[str, str]]:
     return "submit", {}
 
 
+def final_answer(episode: Episode, reply: str) -> None:
+    """A reply that takes no action ends the episode; the files its fenced code holds (the single-turn
+    convention: a ```python block is solution.py) are written first."""
+    try:
+        files = extract_files(reply, episode.problem.entry_point or None)
+    except HackgymError:
+        files = {}
+    for path, text in files.items():
+        episode.act("write_file", path=path, content=text)
+    episode.finish("no_action")
+
+
 def take_reply(episode: Episode, reply: str) -> str | None:
     """Carry out one reply of the text protocol; returns the next user message, or None once the episode is
     over (submitted, a final answer, or a budget spent)."""
     episode.begin_turn(reply)
     blocks = parse_blocks(reply)
     if not blocks:
-        try:
-            files = extract_files(reply, episode.problem.entry_point or None)
-        except HackgymError:
-            files = {}
-        for path, text in files.items():
-            episode.act("write_file", path=path, content=text)
-        episode.finish("no_action")
+        final_answer(episode, reply)
         return None
     results = []
     for block in blocks:

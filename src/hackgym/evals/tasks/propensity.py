@@ -32,6 +32,7 @@ from ...envs.agentic import (
     Budget,
     Episode,
     EpisodeRecord,
+    final_answer,
     impossible_pairs,
     label_episodes,
     system_text,
@@ -159,7 +160,7 @@ def episode_agent(protocol: str = "auto", sandbox: SandboxMode = "jail", budget:
             last = next((m for m in reversed(state.messages) if isinstance(m, ChatMessageAssistant)), None)
             episode.rec.replies[-1] = last.text if last is not None else ""
             if last is None or not last.tool_calls:
-                episode.finish("no_action")
+                await asyncio.to_thread(final_answer, episode, episode.rec.replies[-1])
             episode.end_turn()
         episode.finish("turns")  # stopped by Inspect's own limits
         state.store.set(EPISODE_KEY, episode.record().model_dump(mode="json"))
