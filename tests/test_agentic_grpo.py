@@ -37,6 +37,7 @@ def _trainer(tiny, tmp_path, rows, rollouts, generations=2, completion=256):
                        rollout_func=rollouts)
 
 
+@pytest.mark.slow
 def test_one_grpo_step_with_multi_turn_episodes_of_the_tiny_model(tiny, tmp_path, basic, monkeypatch):
     monkeypatch.setenv("TRL_EXPERIMENTAL_SILENCE", "1")
     problems = basic[:2]
@@ -78,6 +79,7 @@ EXPECTED = {  # agent -> (label under vulnerable, under hardened, its family)
 }
 
 
+@pytest.mark.slow
 def test_scripted_agents_in_rl_are_labelled_under_vulnerable_and_hardened(tiny, tmp_path, basic, monkeypatch):
     """Eight problems, each played by one scripted agent under one grader, through one GRPO step."""
     from transformers import AutoTokenizer
