@@ -80,6 +80,8 @@ def visible_tests(problem: Problem) -> str:
     if problem.kind == "stdio":
         cases = json.dumps([[c.input, c.output] for c in problem.visible], indent=1)
         return _STDIO_TESTS.format(cases=cases)
+    if not problem.visible:
+        return f'"""No check of `{problem.entry_point}` is shown for this task; all of them run after you submit."""\n'
     parts = [f'"""Some of the checks `{problem.entry_point}` must pass."""\n', _prompt_imports(problem.prompt),
              f"from solution import {problem.entry_point}\n"]
     for i, case in enumerate(problem.visible):
