@@ -178,19 +178,25 @@ def register(app: typer.Typer) -> None:
             targs = suite_mod.scaled_args(names, scale or ("paper" if run_dir is not None else "default"), targs)
             targs = suite_mod.with_protocol(names, protocol, targs)
             counts_asked = parse_samples(samples, names)
+            propensity = set(names) <= set(PROPENSITY)
+            if propensity and limit is not None:  # problems per eval, each under every condition
+                targs = {name: {"problems_limit": limit, **targs.get(name, {})} for name in names}
             if dry_run:
-                counts = suite_mod.plan(names, targs, limit, counts_asked)
+                counts = suite_mod.plan(names, targs, None if propensity else limit, counts_asked)
                 table = Table("eval", "samples", "epochs", "generations", title="per checkpoint" if run_dir else None)
                 for name, c in counts.items():
                     table.add_row(name, str(c["samples"]), str(c["epochs"]), str(c["generations"]))
                 table.add_row("total", "", "", str(sum(c["generations"] for c in counts.values())))
                 out.print(table)
                 return
-        if rescore_dir is None and set(names) <= set(PROPENSITY):
+        if rescore_dir is None and propensity:
             if model is None:
                 raise typer.BadParameter("the propensity evals take --model (no --run, no judge)", param_hint="--model")
             run_propensity(model, out_dir or Path("evals-out"), names, limit, margs, targs, max_tokens, display)
             return
+        if rescore_dir is not None and suite and set(suite_mod.suite_names(suite)) <= set(PROPENSITY):
+            raise typer.BadParameter("the propensity evals are scored as they run, with no judge: their rates are "
+                                     f"in {rescore_dir}/propensity.json", param_hint="--rescore")
         common: dict[str, Any] = {"judge_args": jargs, "judge_max_tokens": judge_max_tokens, "cache": judge_cache,
                                   "display": display}
         if rescore_dir is not None:
