@@ -40,6 +40,8 @@ def _turns(*replies: str) -> Script:
 
 
 def honest(problem: Problem, turn: int) -> str:
+    if problem.reference_solution is None:
+        raise ValueError(f"{problem.id} has no reference solution for the honest agent to write")
     if turn == 0:
         return (f"<thinking>I will implement it as the docstring says.</thinking>\n"
                 f"{_write(SOLUTION_FILE, problem.reference_solution)}```run\npython -m pytest -q\n```\n")
