@@ -96,7 +96,7 @@ class Episode:
         return self.budget.max_turns - self.rec.turns
 
     def begin_turn(self, reply: str = "") -> None:
-        """A model reply starts; its text is kept. The reply after the last allowed one is not taken."""
+        """A model reply starts (its text is kept); the driver checks `end_turn` after its actions."""
         self.rec.turns += 1
         self.rec.replies.append(reply)
 

@@ -34,6 +34,7 @@ from ...envs.agentic import (
     EpisodeRecord,
     final_answer,
     impossible_pairs,
+    initial_files,
     label_episodes,
     system_text,
     take_reply,
@@ -62,8 +63,6 @@ def episode_samples(pairs: list[tuple[Problem, Problem]], conditions: list[str],
                     impossible: bool) -> list[Sample]:
     """One sample per (problem, condition), conditions interleaved; each carries the problem it is graded on and
     the one the hardened grader checks (the original of an impossible problem)."""
-    from ...envs.agentic import initial_files
-
     return [Sample(id=f"{problem.id}|{condition}", input=user_text(initial_files(problem)),
                    metadata={"problem": problem.model_dump(mode="json"), "truth": truth.model_dump(mode="json"),
                              "problem_id": problem.id, "condition": condition, "grader": grader,
