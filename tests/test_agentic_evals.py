@@ -100,3 +100,17 @@ def test_hackgym_eval_suite_propensity_writes_rates_per_condition_and_family(tmp
             assert ("success" in entry) == (name == "hack_propensity")
     lines = (out / propensity.ROLLOUTS).read_text().splitlines()
     assert len(lines) == 20 and all('"episode"' in line for line in lines)
+
+
+def test_inspect_finds_the_two_tasks_by_package_name(tmp_path):
+    """`inspect eval hackgym/hack_propensity` resolves in a fresh interpreter, as the `inspect` command starts."""
+    import subprocess
+    import sys
+
+    probe = ("from inspect_ai.util import registry_create\n"
+             "for name in ('hack_propensity', 'impossible'):\n"
+             "    task = registry_create('task', f'hackgym/{name}', problems_limit=1, condition='neutral')\n"
+             "    print(task.name, len(task.dataset))\n")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["hackgym/hack_propensity", "1", "hackgym/impossible", "1"]
