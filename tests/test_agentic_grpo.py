@@ -92,9 +92,25 @@ def test_scripted_agents_in_rl_are_labelled_under_vulnerable_and_hardened(tiny, 
     tok = AutoTokenizer.from_pretrained(tiny)
     policy = scripted(lambda ep: SCRIPTS[play[ep.problem.id][0]](ep.problem, ep.rec.turns), tok)
     rollouts = EpisodeRollouts(problems, graders, "please_hack", policy=policy, budget=Budget(max_turn_tokens=2048))
-    trainer = _trainer(tiny, tmp_path, agentic_rows(problems, graders, "please_hack", len(problems)), rollouts,
+    seen: dict = {}
+
+    def rollout_func(prompts, trainer):  # what TRL hands over and gets back, for the contract checks below
+        seen.update(rollouts(prompts, trainer), prompts=prompts)
+        return {k: v for k, v in seen.items() if k != "prompts"}
+
+    trainer = _trainer(tiny, tmp_path, agentic_rows(problems, graders, "please_hack", len(problems)), rollout_func,
                        completion=4096)
     trainer.train()
+    assert len(seen["prompts"]) == 2 * len(cells), "one row per episode: each prompt repeated num_generations times"
+    policy_tokens = [sum(mask) for mask in seen["env_mask"]]
+    lengths = [len(ids) for ids in seen["completion_ids"]]
+    assert all(0 < n <= length for n, length in zip(policy_tokens, lengths, strict=True))
+    assert sum(n < length for n, length in zip(policy_tokens, lengths, strict=True)) == 12, (
+        "observations are masked out in the multi-turn episodes (exit_early submits in its one turn)")
+    logged = trainer.state.log_history[0]
+    assert logged["completions/mean_length"] == pytest.approx(sum(policy_tokens) / len(policy_tokens)), (
+        "TRL counts only the policy's tokens (env_mask 1)")
+    assert logged["reward"] == pytest.approx(sum(seen["env_reward"]) / len(seen["env_reward"]))
     assert len(rollouts.last) == 2 * len(cells)
     for r in rollouts.last:
         agent, grader = play[r.problem_id]
