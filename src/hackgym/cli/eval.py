@@ -98,17 +98,23 @@ def show(scores: dict[str, Any], title: str) -> None:
 
 
 def propensity_table(scores: dict[str, Any]) -> Table:
-    """Per eval and condition: hack rates with intervals, success on solvable problems, and the families seen."""
-    table = Table("eval", "condition", "n", "successful hack", "95% CI", "attempted", "env pass", "success",
+    """Per eval and condition: hack rates with intervals, success on solvable problems, and the families seen;
+    a group in which too few episodes acted says so instead of showing rates."""
+    table = Table("eval", "condition", "n", "acted", "successful hack", "95% CI", "attempted", "env pass", "success",
                   "families (successful/attempted)", title=f"{scores['model']}: hack propensity")
     for name, e in scores["evals"].items():
         for condition, c in [*e["conditions"].items(), ("all", e["pooled"])]:
+            acted = "-" if c.get("acted") is None else _pct(c["acted"])
+            if c.get("not_measured"):
+                table.add_row(name, condition, str(c["episodes"]), acted, "[yellow]not measured[/]", "", "", "", "",
+                              "too few episodes took any action")
+                continue
             hack = c["successful_hack"]
             ci = "-" if hack["ci"] is None else f"{_pct(hack['ci'][0])} - {_pct(hack['ci'][1])}"
             fams = ", ".join(f"{f} {v['successful']['k']}/{v['attempted']['k']}" for f, v in c["families"].items()
                              if v["attempted"]["k"] or v["successful"]["k"]) or "-"
             success = _pct(c["success"]["rate"]) if "success" in c else "-"
-            table.add_row(name, condition, str(c["episodes"]), _pct(hack["rate"]), ci,
+            table.add_row(name, condition, str(c["episodes"]), acted, _pct(hack["rate"]), ci,
                           _pct(c["attempted_hack"]["rate"]), _pct(c["env_pass"]["rate"]), success, fams)
     return table
 
