@@ -6,11 +6,13 @@ which is a different failure from being *hackable* (it accepts exploits).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import BaseModel, Field
 
-from .graders import Grader
+from .graders import Grader, GradeResult
 from .hacks import CATALOGUE, FAMILIES, Hack
 from .problems import Problem
 from .submission import Submission
@@ -71,18 +73,30 @@ def _jobs(problems: Sequence[Problem], hacks: Sequence[Hack]) -> list[tuple[str,
 
 
 def run_audit(problems: Sequence[Problem], graders: Sequence[Grader], problem_set: str = "",
-              hacks: Sequence[Hack] | None = None, progress: Callable[[int], None] | None = None) -> AuditReport:
-    """Grade every (problem, honest | null | exploit) submission with every grader."""
+              hacks: Sequence[Hack] | None = None, progress: Callable[[int], None] | None = None,
+              workers: int | None = None) -> AuditReport:
+    """Grade every (problem, honest | null | exploit) submission with every grader.
+
+    Every (grader, submission) grading is one task on one queue served by `workers` threads (default: the
+    graders' pool size), each taking a sandbox slot per task, so no worker idles while another grader still has
+    work. Graders that share a name grade once; identical submissions of a problem are graded once per grader.
+    """
     hacks = list(CATALOGUE.values()) if hacks is None else list(hacks)
     hacks = [h for h in hacks if any(h.applies_to(p) for p in problems)]
     jobs = _jobs(problems, hacks)
     report = AuditReport(problem_set=problem_set, n_problems=len(problems), graders={},
                          hack_families={h.id: h.family for h in hacks},
                          hack_targets={h.id: sorted(h.targets) for h in hacks})
-    for grader in graders:
-        results = grader.grade_many([(p, s) for _, p, s in jobs], progress=progress)
+    named: dict[str, Grader] = {}
+    for g in graders:
+        named.setdefault(g.name, g)
+    unique = list(named.values())
+    verdicts = _grade_all(unique, jobs, progress, workers or _workers(unique))
+    digests = [submission.digest() for _, _, submission in jobs]
+    for grader in unique:
         audit = GraderAudit(hacks={h.id: Acceptance() for h in hacks})
-        for (kind, problem, _), result in zip(jobs, results, strict=True):
+        for (kind, problem, _), digest in zip(jobs, digests, strict=True):
+            result = verdicts[grader.name, problem.id, digest]
             bucket = audit.honest if kind == "honest" else audit.null if kind == "null" else audit.hacks[kind]
             bucket.total += 1
             bucket.accepted += result.passed
@@ -97,6 +111,47 @@ def run_audit(problems: Sequence[Problem], graders: Sequence[Grader], problem_se
         audit.broken = bool(audit.broken_reasons)
         report.graders[grader.name] = audit
     return report
+
+
+Key = tuple[str, str, str]  # (grader name, problem id, submission digest)
+
+
+def _workers(graders: Sequence[Grader]) -> int:
+    pools = [getattr(g, "pool", None) for g in graders]
+    return max([p.workers for p in pools if p is not None] or [os.cpu_count() or 1])
+
+
+def schedule(graders: Sequence[Grader], jobs: Sequence[tuple[str, Problem, Submission]]
+             ) -> list[tuple[Key, int, Grader, Problem, Submission]]:
+    """Distinct gradings, each with how many audit cells it fills, in the order they are handed out: exploits
+    of the slow families (each waits out a time limit) first, so that none is left running alone at the end;
+    then submission by submission, every grader in turn, so that cheap and expensive graders share the
+    workers all along."""
+    cells: dict[Key, int] = {}
+    order: dict[Key, tuple[Grader, Problem, Submission]] = {}
+    ranked = sorted(jobs, key=lambda job: job[0].split(".")[0] not in SLOW_FAMILIES)
+    for _, problem, submission in ranked:
+        digest = submission.digest()
+        for grader in graders:
+            key = (grader.name, problem.id, digest)
+            cells[key] = cells.get(key, 0) + 1
+            order.setdefault(key, (grader, problem, submission))
+    return [(key, cells[key], *task) for key, task in order.items()]
+
+
+def _grade_all(graders: Sequence[Grader], jobs: Sequence[tuple[str, Problem, Submission]],
+               progress: Callable[[int], None] | None, workers: int) -> dict[Key, GradeResult]:
+    tasks = schedule(graders, jobs)
+
+    def one(task: tuple[Key, int, Grader, Problem, Submission]) -> tuple[Key, GradeResult]:
+        key, cells, grader, problem, submission = task
+        result = grader.grade(problem, submission)
+        if progress:
+            progress(cells)
+        return key, result
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as ex:
+        return dict(ex.map(one, tasks))
 
 
 def n_gradings(problems: Sequence[Problem], n_graders: int, hacks: Sequence[Hack] | None = None) -> int:

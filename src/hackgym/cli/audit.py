@@ -9,9 +9,10 @@ import typer
 from rich.table import Table
 
 from ..audit import SLOW_FAMILIES, AuditReport, n_gradings, run_audit, to_markdown
-from ..graders import default_audit_specs, make_grader
+from ..graders import default_audit_specs, make_grader, parse_spec
 from ..hacks import CATALOGUE
 from ..problems import load_problems
+from ..sandbox import get_pool
 from .common import SandboxChoice, SandboxOption, announce_sandbox, err, out, progress_bar
 
 
@@ -57,6 +58,7 @@ def audit(
     json_file: Path = typer.Option(None, "--json", help="write the acceptance matrix as JSON"),
     markdown: Path = typer.Option(None, "--markdown", help="write a Markdown report"),
     strict: bool = typer.Option(False, "--strict", help="exit 1 when `hardened` accepts any exploit"),
+    jobs: int = typer.Option(0, "--jobs", min=0, help="sandbox workers grading at once, all graders on one pool (0: one per core)"),
     sandbox: SandboxChoice = SandboxOption,
 ) -> None:
     """Run every exploit, reference solution and null solution through each grader."""
@@ -67,7 +69,9 @@ def audit(
         specs.append(f"cmd:{grader_cmd}")
     if not specs:
         specs = default_audit_specs({p.kind for p in probs})
-    graders = [make_grader(s, sandbox=sandbox.value, grader_files=grader_files, grader_python=grader_python)
+    specs = list(dict.fromkeys(parse_spec(s).spec for s in specs))  # a spec named twice is graded once
+    pool = get_pool(sandbox.value, workers=jobs or None)  # one pool: every grader's tasks share its workers
+    graders = [make_grader(s, pool=pool, grader_files=grader_files, grader_python=grader_python)
                for s in specs]
     if hack:
         hacks = [h for h in CATALOGUE.values() if any(h.id.startswith(p) for p in hack)]
@@ -79,7 +83,7 @@ def audit(
         err.print(f"no hack matches {hack}; known: {', '.join(CATALOGUE)}")
         raise typer.Exit(2)
     with progress_bar("auditing", n_gradings(probs, len(graders), hacks)) as advance:
-        report = run_audit(probs, graders, problem_set=problems, hacks=hacks, progress=advance)
+        report = run_audit(probs, graders, problem_set=problems, hacks=hacks, progress=advance, workers=pool.workers)
     print_report(report)
     if json_file:
         json_file.write_text(json.dumps(report.to_json_dict(), indent=2))

@@ -103,7 +103,7 @@ class HardenedGrader:
         self.stdio = StdioGrader(pool, frozenset(), name=self.name)
 
     def grade(self, problem: Problem, submission: Submission) -> GradeResult:
-        return self.grade_many([(problem, submission)])[0]
+        return self._grade_one(problem, submission)
 
     def grade_many(self, items: Sequence[tuple[Problem, Submission]], progress: Progress | None = None) -> list[GradeResult]:
         return self.pool.map(lambda item: self._grade_one(*item), list(items), progress)

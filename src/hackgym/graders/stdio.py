@@ -90,7 +90,7 @@ class StdioGrader:
         self.limits = limits or Limits(mem_mb=1024, cpu_s=30.0, max_output=1 << 16)
 
     def grade(self, problem: Problem, submission: Submission) -> GradeResult:
-        return self.grade_many([(problem, submission)])[0]
+        return self.grade_one(problem, submission)
 
     def grade_many(self, items: Sequence[tuple[Problem, Submission]], progress: Progress | None = None) -> list[GradeResult]:
         return self.pool.map(lambda item: self.grade_one(*item), list(items), progress)

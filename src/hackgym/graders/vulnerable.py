@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..problems import Problem
-from ..sandbox import Limits, Pool
+from ..sandbox import JobResult, Limits, Pool
 from ..sandbox import launch as _launch
 from ..submission import SOLUTION_FILE, Submission
 from .base import STUDY_WEAKNESSES, GradeResult, Progress, Weakness
@@ -145,10 +145,14 @@ class VulnerableGrader:
 
     parse_first = True  # fail a lone unparsable solution.py without pytest (same verdict; off to compare)
 
-    def __init__(self, weaknesses: frozenset[Weakness], pool: Pool, limits: Limits | None = None) -> None:
+    def __init__(self, weaknesses: frozenset[Weakness], pool: Pool, limits: Limits | None = None,
+                 prebuilt: bool = True) -> None:
+        """`prebuilt`: the job child goes on from the zygote's ready-made pytest set-up (plugin manager, fixture
+        scan of the default plugins) instead of building its own in pytest.main; off only to compare the two."""
         self.weaknesses = frozenset(weaknesses)
         self.pool = pool
         self.limits = limits or Limits(timeout_s=10.0, cpu_s=10.0)
+        self.prebuilt = prebuilt
         opened = "+".join(sorted(w.value for w in self.weaknesses)) or "none"
         self.name = "vulnerable" if self.weaknesses == STUDY_WEAKNESSES else f"vulnerable:{opened}"
 
@@ -166,6 +170,8 @@ class VulnerableGrader:
                    "sys_path": ["{workdir}"],
                    "pytest_args": base + ["--noconftest", "-c", "{testdir}/pytest.ini", "--rootdir", "{testdir}",
                                           "--confcutdir", "{testdir}", "{testdir}/" + TEST_FILE]}
+        if not self.prebuilt:
+            job["prebuilt"] = False
         if Weakness.FRESH_INTERPRETER in self.weaknesses:
             job["test_files"][REPORT_PLUGIN + ".py"] = _REPORT_PLUGIN_SRC
             path = ":".join(["{testdir}", "{workdir}", *self._pytest_site()])
@@ -182,7 +188,7 @@ class VulnerableGrader:
         return sorted({str(Path(src).parent) for src, _ in _launch.pytest_sources()})
 
     def grade(self, problem: Problem, submission: Submission) -> GradeResult:
-        return self.grade_many([(problem, submission)])[0]
+        return self._grade_one(problem, submission)
 
     def grade_many(self, items: Sequence[tuple[Problem, Submission]], progress: Progress | None = None) -> list[GradeResult]:
         return self.pool.map(lambda item: self._grade_one(*item), list(items), progress)
@@ -200,7 +206,10 @@ class VulnerableGrader:
             return GradeResult.make(self.name, "failed", cases_passed=0, cases_total=len(ids),
                                     detail=f"solution.py does not parse ({error}): every case fails at its import, "
                                            "so pytest was not run")
-        res = self.pool.run(job, self.limits)
+        return self.verdict(self.pool.run(job, self.limits), ids)
+
+    def verdict(self, res: JobResult, ids: list[str]) -> GradeResult:
+        """The verdict on one pytest run of `job`'s test ids: where the open weaknesses count it a pass."""
         tails = {"stdout": res.stdout, "stderr": res.stderr, "duration": res.duration}
         report = res.report or {}
         outcomes: dict[str, str] = {}

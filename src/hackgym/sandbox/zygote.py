@@ -15,6 +15,7 @@ import gc
 import json
 import math
 import os
+import pathlib
 import resource
 import select
 import signal
@@ -332,8 +333,6 @@ def _child_serve(job: dict, req_fd: int, res_fd: int) -> None:
 
 
 def _child_pytest(job: dict, res_fd: int) -> None:
-    import pytest
-
     class Recorder:
         def __init__(self) -> None:
             self.reports: list[dict] = []
@@ -344,7 +343,7 @@ def _child_pytest(job: dict, res_fd: int) -> None:
 
     recorder = Recorder()
     _use_submission_folder(job)
-    code = pytest.main(job["pytest_args"], plugins=[recorder])
+    code = _pytest_main(job["pytest_args"], recorder, job.get("prebuilt", True))
     with contextlib.suppress(OSError, ValueError):
         write_frame(res_fd, {"op": "report", "exit": int(code), "reports": recorder.reports})
     # end the way `python -m pytest` would: exit handlers run and may change the status, as they can there
@@ -354,6 +353,152 @@ def _child_pytest(job: dict, res_fd: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(int(code))
+
+
+# ---------------------------------------------------------------- pytest at pool speed
+# A small job spends most of pytest.main building the plugin manager (thirty-odd default plugins, their options)
+# and scanning those plugins for fixtures: the same work for every job. The zygote does it once, before forking,
+# with pytest's own code (get_config; the fixture scan recorded per plugin module). Each job child then goes on
+# exactly as pytest.main would: parse the job's arguments and ini files, load conftests, configure, start a
+# session, collect afresh and run. Anything pytest.main alone handles (--version) takes pytest.main itself.
+
+_TEMPLATES: dict[tuple[str, ...], object] = {}  # `-p` arguments -> a Config as get_config left it
+_SCANS: dict[int, tuple[object, tuple, list[dict]]] = {}  # id(plugin module) -> (module, fingerprint, fixtures)
+
+
+def _plugin_args(args: list[str]) -> tuple[str, ...] | None:
+    """The `-p` values get_config acts on (its template key); None when only pytest.main may run these args."""
+    if "--version" in args or "-V" in args:
+        return None
+    out, i = [], 0
+    while i < len(args):
+        opt = args[i]
+        i += 1
+        if opt == "-p":
+            if i == len(args):
+                return None
+            out.append(args[i].strip())
+            i += 1
+        elif opt.startswith("-p"):
+            out.append(opt[2:].strip())
+    return tuple(out)
+
+
+def _fingerprint(module) -> tuple:
+    d = module.__dict__
+    return tuple(d), tuple(map(id, d.values()))
+
+
+def prebuild_pytest(args: list[str]) -> None:
+    """In the zygote, before a pytest job forks: the template Config for its `-p` arguments (once per key).
+
+    A failure leaves no template, and the job child runs pytest.main as it is.
+    """
+    key = _plugin_args(args)
+    if key is None or key in _TEMPLATES:
+        return
+    try:
+        import types
+
+        from _pytest import fixtures
+        from _pytest.config import get_config
+
+        template = get_config([a for k in key for a in ("-p", k)], prog="pytest.main()")
+        if not _SCANS:
+            _install_scan_memo(fixtures)
+
+        class Scan(fixtures.FixtureManager):
+            def __init__(self) -> None:  # only parsefactories' own work: no session
+                self.calls: list[dict] = []
+
+            def _register_fixture(self, **kw) -> None:
+                self.calls.append({k: v for k, v in kw.items() if k not in ("node", "nodeid")})
+
+        for plugin in template.pluginmanager.get_plugins():
+            if isinstance(plugin, types.ModuleType) and id(plugin) not in _SCANS:
+                scan = Scan()
+                scan.parsefactories(holder=plugin, node=None)
+                _SCANS[id(plugin)] = (plugin, _fingerprint(plugin), scan.calls)
+    except Exception:  # noqa: BLE001 - another pytest: the job runs plain pytest.main
+        return
+    _TEMPLATES[key] = template
+    gc.collect()
+    gc.freeze()
+
+
+def _install_scan_memo(fixtures) -> None:
+    """A session's fixture scan of an unchanged default plugin module replays what the zygote's scan found.
+
+    A module some conftest or plugin changed since (any name added, removed or rebound) is scanned afresh.
+    """
+    scan = fixtures.FixtureManager.parsefactories
+    notset = fixtures.NOTSET
+
+    def parsefactories(self, node_or_obj=notset, nodeid=notset, *, holder=notset, node=notset):
+        entry = _SCANS.get(id(holder)) if holder is not notset and node is getattr(self, "session", None) else None
+        if entry is None or entry[0] is not holder or _fingerprint(holder) != entry[1]:
+            return scan(self, node_or_obj, nodeid, holder=holder, node=node)
+        for kw in entry[2]:
+            self._register_fixture(node=node, **kw)
+        return None
+
+    fixtures.FixtureManager.parsefactories = parsefactories
+
+
+def _pytest_main(args: list[str], plugin: object, prebuilt: bool) -> int:
+    """pytest.main(args, plugins=[plugin]) from the zygote's template Config when there is one for these args."""
+    import pytest
+
+    key = _plugin_args(args)
+    template = _TEMPLATES.get(key) if prebuilt and key is not None else None
+    if template is None:
+        return pytest.main(args, plugins=[plugin])
+    # From here on, _pytest.config._main and _prepareconfig after their get_config call (pytest 9.2).
+    from _pytest.config import (
+        Config,
+        ConftestImportFailure,
+        ExitCode,
+        PluginImportFailure,
+        UsageError,
+        print_conftest_import_error,
+        print_plugin_import_error,
+        print_usage_error,
+    )
+
+    old_version = os.environ.get("PYTEST_VERSION")
+    try:
+        os.environ["PYTEST_VERSION"] = pytest.__version__
+        template.invocation_params = Config.InvocationParams(args=args, plugins=[plugin], dir=pathlib.Path.cwd())
+        pluginmanager = template.pluginmanager
+        try:
+            try:
+                pluginmanager.register(plugin)
+                config = pluginmanager.hook.pytest_cmdline_parse(pluginmanager=pluginmanager, args=args)
+            except BaseException:
+                template._ensure_unconfigure()
+                raise
+        except ConftestImportFailure as e:
+            print_conftest_import_error(e, file=sys.stderr)
+            return ExitCode.USAGE_ERROR
+        except PluginImportFailure as e:
+            print_plugin_import_error(e, file=sys.stderr)
+            return ExitCode.INTERNAL_ERROR
+        try:
+            ret = config.hook.pytest_cmdline_main(config=config)
+            try:
+                return ExitCode(ret)
+            except ValueError:
+                return ret
+        finally:
+            config._ensure_unconfigure()
+    except UsageError as e:
+        print_usage_error(e, file=sys.stderr)
+        return ExitCode.USAGE_ERROR
+    finally:
+        if old_version is None:
+            os.environ.pop("PYTEST_VERSION", None)
+        else:
+            os.environ["PYTEST_VERSION"] = old_version
 
 
 def _child_exec(job: dict) -> None:
@@ -523,6 +668,8 @@ class Zygote:
         for key in ("pytest_args", "sys_path", "argv"):
             if key in job:
                 job[key] = fill(job[key])
+        if job.get("mode") == "pytest" and job.get("prebuilt", True) and "pytest" in sys.modules:
+            prebuild_pytest(job["pytest_args"])
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         req_r, req_w = os.pipe()
@@ -689,17 +836,20 @@ class Zygote:
 
 
 def _warm_pytest(workroot: str) -> None:
-    """Run pytest once on a throwaway test, so each job's pytest finds its plugins already imported.
+    """Run pytest once on throwaway tests, so each job's pytest finds its plugins already imported.
 
-    The job still gets a fresh pytest.main (config, plugins, collection); only module imports are shared.
-    Halves the per-job time. Our stdout is the host channel, so output goes to /dev/null meanwhile.
+    The job still gets a fresh pytest.main (config, plugins, collection); only module imports and the standard
+    library's caches are shared. One test fails on purpose: reporting a failure asks `inspect` which module
+    each traceback frame's file belongs to, and its first answer resolves the path of every loaded module
+    (about 20 ms in each job that fails a test, which most exploits do); the zygote pays that once.
+    Our stdout is the host channel, so output goes to /dev/null meanwhile.
     """
     import pytest
 
     folder = os.path.join(workroot, "warm")
     os.makedirs(folder, mode=0o700, exist_ok=True)
     with open(os.path.join(folder, "test_hackgym_warmup.py"), "w") as fh:
-        fh.write("def test_warm():\n    assert [1] == [1]\n")
+        fh.write("def test_warm():\n    assert [1] == [1]\n\n\ndef test_warm_failure():\n    assert [1] == [2]\n")
     saved_fds = [os.dup(1), os.dup(2)]
     saved_path, saved_modules = list(sys.path), set(sys.modules)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -710,6 +860,9 @@ def _warm_pytest(workroot: str) -> None:
     except BaseException:  # noqa: BLE001 - a failed warm-up only costs speed
         pass
     finally:
+        for stream in (sys.stdout, sys.stderr):  # what pytest left buffered goes to /dev/null, not to a job
+            with contextlib.suppress(Exception):
+                stream.flush()
         os.dup2(saved_fds[0], 1)
         os.dup2(saved_fds[1], 2)
         for fd in (*saved_fds, devnull):
