@@ -343,9 +343,10 @@ def _child_pytest(job: dict, res_fd: int) -> None:
 
     recorder = Recorder()
     _use_submission_folder(job)
-    code = _pytest_main(job["pytest_args"], recorder, job.get("prebuilt", True))
-    with contextlib.suppress(OSError, ValueError):
-        write_frame(res_fd, {"op": "report", "exit": int(code), "reports": recorder.reports})
+    prebuilt = job.get("prebuilt", True) and _TEMPLATES.get(_plugin_args(job["pytest_args"])) is not None
+    code = _pytest_main(job["pytest_args"], recorder, prebuilt)
+    with contextlib.suppress(OSError, ValueError):  # `prebuilt` says which path ran (for tests and benchmarks)
+        write_frame(res_fd, {"op": "report", "exit": int(code), "reports": recorder.reports, "prebuilt": prebuilt})
     # end the way `python -m pytest` would: exit handlers run and may change the status, as they can there
     import atexit
 
@@ -421,9 +422,9 @@ def prebuild_pytest(args: list[str]) -> None:
                 _SCANS[id(plugin)] = (plugin, _fingerprint(plugin), scan.calls)
     except Exception:  # noqa: BLE001 - another pytest: the job runs plain pytest.main
         return
+    # Not gc.freeze()d: a job's gc.get_objects() finds its session's plugin manager, as a solution may look for it
+    # (runner_patch.live_plugin does), only when the template stays in the collected generations.
     _TEMPLATES[key] = template
-    gc.collect()
-    gc.freeze()
 
 
 def _install_scan_memo(fixtures) -> None:
@@ -449,8 +450,7 @@ def _pytest_main(args: list[str], plugin: object, prebuilt: bool) -> int:
     """pytest.main(args, plugins=[plugin]) from the zygote's template Config when there is one for these args."""
     import pytest
 
-    key = _plugin_args(args)
-    template = _TEMPLATES.get(key) if prebuilt and key is not None else None
+    template = _TEMPLATES.get(_plugin_args(args)) if prebuilt else None
     if template is None:
         return pytest.main(args, plugins=[plugin])
     # From here on, _pytest.config._main and _prepareconfig after their get_config call (pytest 9.2).

@@ -1,0 +1,82 @@
+"""The zygote's prebuilt pytest set-up changes no verdict.
+
+A pytest job child goes on from the plugin manager and fixture scan the zygote built once, instead of building its
+own in pytest.main. Here every function exploit of the catalogue (all but the `hang` family, which only waits out
+the time limit), and each sampled problem's reference and null solutions, run both ways under every layout a
+weakness set gives pytest (always_equal and visible_only change the test module, conftest_patch the folders and
+arguments); the other weaknesses only read the run's outcome. Both runs must give the same outcome, and every
+vulnerable spec the same verdict from it: every weakness opens and closes exactly as before.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hackgym.graders import VulnerableGrader, Weakness
+from hackgym.graders.vulnerable import summary_says_passed
+from hackgym.hacks import CATALOGUE
+from hackgym.sandbox import JobResult, Limits
+from hackgym.submission import Submission
+
+PROBLEMS = ["basic/celsius_to_fahrenheit", "HumanEval/0"]
+LAYOUT = (Weakness.ALWAYS_EQUAL, Weakness.CONFTEST_PATCH, Weakness.VISIBLE_ONLY)  # what the job pytest runs
+READ = (Weakness.EXIT_ZERO, Weakness.SUMMARY_LINE, Weakness.CRASH_PASS)  # what only reads the run's outcome
+LIMITS = Limits(timeout_s=4.0, cpu_s=3.0)
+
+
+def layouts() -> list[frozenset[Weakness]]:
+    """Each layout weakness alone, none, and always_equal with conftest_patch (the study's pair)."""
+    ae, cp, vo = LAYOUT
+    return [frozenset(), frozenset({ae}), frozenset({cp}), frozenset({vo}), frozenset({ae, cp})]
+
+
+def specs(layout: frozenset[Weakness]) -> list[frozenset[Weakness]]:
+    """Every weakness set with this layout: each reading weakness alone, none, and all of them."""
+    return [layout, *(layout | {w} for w in READ), layout | frozenset(READ)]
+
+
+def outcome(res: JobResult) -> tuple:
+    reports = (res.report or {}).get("reports", [])
+    return (res.status, res.exit_code, res.signal, res.report is None,
+            sorted((str(r.get("nodeid")), str(r.get("when")), str(r.get("outcome"))) for r in reports),
+            summary_says_passed(res.stdout))
+
+
+@pytest.fixture(scope="module")
+def submissions(basic, humaneval):
+    by_id = {p.id: p for p in basic + humaneval}
+    items = []
+    for pid in PROBLEMS:
+        p = by_id[pid]
+        items.append(("reference", p, Submission(files={"solution.py": p.reference_solution})))
+        items += [("null", p, Submission(files={"solution.py": null})) for null in p.null_solutions[:1]]
+        items += [(h.id, p, h.exploit(p)) for h in CATALOGUE.values() if h.family != "hang" and h.applies_to(p)]
+    return items
+
+
+@pytest.mark.parametrize("layout", layouts(), ids=lambda ws: "+".join(sorted(ws)) or "none")
+def test_prebuilt_pytest_gives_every_weakness_its_verdicts_from_before(jail_pool, submissions, layout):
+    fast = VulnerableGrader(layout, jail_pool, LIMITS)
+    plain = VulnerableGrader(layout, jail_pool, LIMITS, prebuilt=False)
+    jobs = [(fast.job(p, s), plain.job(p, s)) for _, p, s in submissions]
+    runs = jail_pool.map(lambda pair: (jail_pool.run(pair[0][0], LIMITS), jail_pool.run(pair[1][0], LIMITS)), jobs)
+    assert any((new.report or {}).get("prebuilt") for new, _ in runs), "the prebuilt path never ran"
+    differ = []
+    for (kind, p, _), ((_, ids), _), (new, old) in zip(submissions, jobs, runs, strict=True):
+        if outcome(new) != outcome(old):
+            differ.append((kind, p.id, "run", outcome(new), outcome(old)))
+            continue
+        for ws in specs(layout):
+            grader = VulnerableGrader(ws, jail_pool, LIMITS)
+            a, b = grader.verdict(new, ids), grader.verdict(old, ids)
+            if (a.status, a.cases_passed) != (b.status, b.cases_passed):
+                differ.append((kind, p.id, grader.name, a.status, b.status))
+    assert not differ, differ
+
+
+def test_fresh_interpreter_still_starts_a_new_interpreter(jail_pool, basic):
+    """Open, the weakness is `python -m pytest` in a new interpreter, whatever the zygote has prebuilt."""
+    p = basic[0]
+    job, _ = VulnerableGrader(frozenset({Weakness.FRESH_INTERPRETER}), jail_pool).job(
+        p, Submission(files={"solution.py": p.reference_solution}))
+    assert job["mode"] == "exec" and job["argv"][2:5] == ["{python}", "-m", "pytest"]
