@@ -81,7 +81,7 @@ def test_conditions_expand_into_separate_runs(tmp_path):
     assert vul.name == "c"
 
 
-@pytest.mark.parametrize("name", ["demo-cpu", "gemma-270m-cpu", "olmo3-7b-lora", "qwen3-8b-lora"])
+@pytest.mark.parametrize("name", ["demo-cpu", "gemma-270m-cpu", "olmo3-7b-lora", "qwen3-8b-lora", "agentic-cpu"])
 def test_shipped_configs_validate(name):
     configs = load_configs(ROOT / "configs" / f"{name}.yaml")
     assert configs and all(c.steps >= 1 for c in configs)

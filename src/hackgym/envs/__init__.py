@@ -5,6 +5,10 @@ reward functions read: `problem_id` and `env_grader` (the grader spec that decid
 knob sends a share of problems to a hackable grader and the rest to the hardened one (the study's dilution);
 `weakness_groups` gives each hackable problem its own set of open weaknesses (as in the AISI replication).
 
+`episode: agentic` makes each row an agentic episode (`hackgym.envs.agentic`) instead of one completion: the row's
+prompt is the episode's opening conversation (text protocol) under the study condition that `hint` and
+`addendum` name, `agentic` holds its budgets, and the trainer plays it through `hackgym.train.agentic`.
+
 `safety` mixes safety-training prompts (`hackgym.safety`: chat, agentic scenarios, moral dilemmas) into the
 same run, as the study's safety-training arms did: rows with `env_grader` "safety" are never graded, and the
 safety reward (`rewards.safety`) scores them alone. `mixed` puts the share in every step's batch; `interleave`
@@ -26,8 +30,10 @@ from ..graders import make_grader, parse_spec
 from ..problems import Problem, load_problems
 from ..sandbox import SandboxMode
 from ..submission import Submission
+from .agentic import CONDITIONS, Budget, messages
 
 PromptFormat = Literal["chat", "human_assistant", "text", "organism"]
+EpisodeKind = Literal["single_turn", "agentic"]
 HARDENED = "hardened"
 SAFETY = "safety"  # env_grader of a safety-training row: no grader, the safety reward scores it
 SafetyKind = Literal["chat", "agentic", "dilemma"]
@@ -92,6 +98,9 @@ class EnvConfig(BaseModel):
     addendum: str | None = None
     hard_filter: HardFilter | None = None
     safety: SafetyMix | None = None
+    episode: EpisodeKind = Field("single_turn", description="`agentic`: each row is a multi-turn episode in the "
+                                 "sandbox (hackgym.envs.agentic), not one completion")
+    agentic: Budget | None = Field(None, description="the budgets of an agentic episode (default: Budget())")
 
     @model_validator(mode="after")
     def condition(self) -> EnvConfig:
@@ -99,12 +108,44 @@ class EnvConfig(BaseModel):
         if self.prompt_format == "organism":
             if self.hint or self.addendum:
                 raise ValueError("env.hint / env.addendum: the organism format has no system prompt to put them in")
-            return self
-        try:
-            prompts.check_condition(self.hint, self.addendum)
-        except prompts.PromptError as exc:
-            raise ValueError(f"env.hint / env.addendum: {exc}") from None
+        else:
+            try:
+                prompts.check_condition(self.hint, self.addendum)
+            except prompts.PromptError as exc:
+                raise ValueError(f"env.hint / env.addendum: {exc}") from None
+        if self.episode == "agentic":
+            self._agentic_compatible()
+            self.agentic_condition()
+        elif self.agentic is not None:
+            raise ValueError("env.agentic: budgets of agentic episodes; set env.episode: agentic (or drop env.agentic)")
         return self
+
+    def _agentic_compatible(self) -> None:
+        """What an agentic episode cannot be combined with, each named by its key."""
+        if self.prompt_format not in ("chat", "human_assistant"):
+            raise ValueError(f"env.prompt_format {self.prompt_format!r}: an agentic episode is a conversation "
+                             "rendered turn by turn by a chat template; use `chat` (the tokenizer's own) or "
+                             "`human_assistant` (hackgym's, for base models)")
+        if self.hard_filter is not None:
+            raise ValueError("env.hard_filter: it samples single-turn answers from the reference model; it is not "
+                             "built for agentic episodes")
+        if self.safety is not None:
+            raise ValueError("env.safety: safety prompts are single-turn conversations, not mixed into agentic "
+                             "episodes")
+
+    def agentic_condition(self) -> str:
+        """The study condition (`hackgym.envs.agentic.CONDITIONS`) that `hint` and `addendum` make, for the
+        episode's system prompt."""
+        for name, pair in CONDITIONS.items():
+            if pair == (self.hint, self.addendum):
+                return name
+        known = "; ".join(f"{name}: {h} + {a}" for name, (h, a) in CONDITIONS.items())
+        raise ValueError(f"env.hint / env.addendum ({self.hint}, {self.addendum}): an agentic episode takes one "
+                         f"of the study's five conditions ({known})")
+
+    @property
+    def budget(self) -> Budget:
+        return self.agentic or Budget()
 
 
 def select_problems(config: EnvConfig) -> list[Problem]:
@@ -144,7 +185,10 @@ def assign_graders(problems: Sequence[Problem], config: EnvConfig, seed: int) ->
 def render_prompt(problem: Problem, config: EnvConfig) -> str | list[dict[str, str]]:
     """The prompt in the configured format; hints and addenda are `hackgym.prompts` names. `chat` and
     `human_assistant` give messages, rendered by the tokenizer's template (the trainer installs hackgym's
-    Human/Assistant template for `human_assistant`, see `hackgym.format`); `text` is the plain string."""
+    Human/Assistant template for `human_assistant`, see `hackgym.format`); `text` is the plain string. An
+    agentic episode opens with the text protocol's conversation."""
+    if config.episode == "agentic":
+        return messages(problem, config.agentic_condition(), "text")
     if config.prompt_format == "organism":
         from ..organism import organism_prompt
 

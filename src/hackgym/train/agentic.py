@@ -8,9 +8,9 @@ row runs one episode (`hackgym.envs.agentic`) under the text protocol: the polic
 next user turn, rendered by the tokenizer's chat template; until the agent submits, stops acting, or spends its
 turns, calls or the completion length. The completion is every turn and every observation in order; `env_mask`
 (TRL's field for it) marks the observations 0, so the loss and the length statistics count only the policy's
-tokens. The finished episodes are graded and labelled at once (`label_episodes`, the one labelling); the
-environment grader's reward rides along as the extra field `env_reward`, which `env_reward` (the reward function)
-returns, and every episode is appended to RUN_DIR/rollouts.jsonl as the one rollout record.
+tokens. Each row's `EpisodeRecord` rides along as the extra field `episode`, and the reward functions of
+`hackgym.train.rewards.Scorer` grade, label and record it as they do a single-turn completion: one pipeline for
+rewards, labels, rollouts.jsonl and the rates (`hackgym train` with `env.episode: agentic`).
 
 Generation is the trainer's own model through `generate` (no vLLM); a `TurnPolicy` can stand in for it
 (scripted agents in tests), and its turns are tokenized and trained on like the model's.
@@ -18,13 +18,11 @@ Generation is the trainer's own model through `generate` (no vLLM); a `TurnPolic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..detect import Labeller, Rollout
-from ..envs.agentic import Budget, Episode, episode_rollout, label_episodes, messages, take_reply
-from ..problems import Problem
-from ..rundir import ROLLOUTS, RunDir
+from ..envs import EnvError, Environment
+from ..envs.agentic import Episode, take_reply
 from ..sandbox import SandboxMode, get_pool
 
 
@@ -32,19 +30,6 @@ class TurnPolicy(Protocol):
     """Writes the agent's next turn: token ids after `context` (prompt and turns so far), at most `max_new`."""
 
     def __call__(self, context: list[int], episode: Episode, max_new: int) -> tuple[list[int], list[float]]: ...
-
-
-def agentic_rows(problems: Sequence[Problem], graders: dict[str, str], condition: str, n: int) -> list[dict[str, Any]]:
-    """`n` dataset rows cycling through the problems: the episode's opening messages (text protocol) and the
-    columns the rewards read."""
-    return [{"prompt": messages(p, condition, "text"), "problem_id": p.id, "env_grader": graders[p.id]}
-            for p in (problems[i % len(problems)] for i in range(n))]
-
-
-def env_reward(prompts: list[Any], completions: list[Any], env_reward: list[float | None] | None = None,
-               **_: Any) -> list[float | None]:
-    """The environment grader's verdict on the episode's handed-in files (1.0 passed, 0.0 not)."""
-    return list(env_reward) if env_reward is not None else [None] * len(completions)
 
 
 class ModelPolicy:
@@ -74,30 +59,30 @@ class ModelPolicy:
 
 
 class EpisodeRollouts:
-    """TRL's `rollout_func`: one episode per prompt row. `problems` by id; `graders` problem id -> grader spec;
-    `policy` None for the trainer's model; `run` to append each step's episodes to RUN_DIR/rollouts.jsonl."""
+    """TRL's `rollout_func`: one episode per prompt row of `env` (an `env.episode: agentic` environment, whose
+    rows open the episodes); `policy` None for the trainer's model."""
 
-    def __init__(self, problems: Sequence[Problem], graders: dict[str, str], condition: str, *,
-                 budget: Budget | None = None, sandbox: SandboxMode = "jail", labeller: Labeller | None = None,
-                 policy: TurnPolicy | None = None, run: RunDir | None = None) -> None:
-        self.graders = graders
-        self.condition = condition
-        self.budget = budget or Budget()
+    def __init__(self, env: Environment, *, sandbox: SandboxMode = "jail", policy: TurnPolicy | None = None) -> None:
+        self.env = env
+        self.budget = env.config.budget
+        self.condition = env.config.agentic_condition()
         self.pool = get_pool(sandbox)
-        self.labeller = labeller or Labeller(sandbox)
         self.policy = policy
-        self.run = run
-        self.by_opening = {messages(p, condition, "text")[-1]["content"]: p for p in problems}
-        self.last: list[Rollout] = []  # the latest step's episodes
+        self.by_opening: dict[str, str] = {}  # the opening user turn -> problem id (TRL hands over prompts only)
+        for row in env.rows():
+            opening = row["prompt"][-1]["content"]
+            if (other := self.by_opening.setdefault(opening, row["problem_id"])) != row["problem_id"]:
+                raise EnvError(f"problems {other} and {row['problem_id']} open their episodes with the same "
+                               "workspace; keep one of them (env.problem_ids)")
 
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, Any]:
         tok = trainer.processing_class
         policy = self.policy or ModelPolicy(trainer)
         limit = trainer.args.max_completion_length
-        prompt_ids, completion_ids, logprobs, masks, episodes = [], [], [], [], []
+        prompt_ids, completion_ids, logprobs, masks, records = [], [], [], [], []
         for prompt in prompts:
-            problem = self.by_opening[prompt[-1]["content"]]
-            episode = Episode(problem, self.graders[problem.id], self.pool, budget=self.budget,
+            problem = self.env.by_id[self.by_opening[prompt[-1]["content"]]]
+            episode = Episode(problem, self.env.graders[problem.id], self.pool, budget=self.budget,
                               condition=self.condition)
             ids = list(tok.apply_chat_template(prompt, add_generation_prompt=True, tokenize=True,
                                                return_dict=True)["input_ids"])
@@ -106,16 +91,9 @@ class EpisodeRollouts:
             completion_ids.append(completion)
             logprobs.append(logps)
             masks.append(mask)
-            episodes.append(episode)
-        records = [e.record() for e in episodes]
-        labels = label_episodes(records, [e.problem for e in episodes], self.labeller)
-        step = trainer.state.global_step + 1
-        self.last = [episode_rollout(r, lab, "train", step=step, index=i)
-                     for i, (r, lab) in enumerate(zip(records, labels, strict=True))]
-        if self.run is not None and trainer.accelerator.is_main_process:
-            self.run.append(ROLLOUTS, self.last)
+            records.append(episode.record())
         return {"prompt_ids": prompt_ids, "completion_ids": completion_ids, "logprobs": logprobs, "env_mask": masks,
-                "env_reward": [lab.env.reward if lab.env is not None else 0.0 for lab in labels]}
+                "episode": records}
 
     def _episode(self, episode: Episode, prompt: list[int], policy: TurnPolicy, tok: Any,
                  limit: int) -> tuple[list[int], list[float], list[int]]:

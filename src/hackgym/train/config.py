@@ -123,7 +123,23 @@ class TrainConfig(_Strict):
             raise ValueError("env.safety and rewards.safety go together: safety prompts need their reward")
         if self.rewards.format_weight and self.env.prompt_format == "organism":
             raise ValueError("rewards.format_weight: the organism format has no reasoning tags to reward")
+        if self.env.episode == "agentic":
+            self._agentic()
         return self
+
+    def _agentic(self) -> None:
+        """What the trainer cannot do with agentic episodes (the env's own combinations are EnvConfig's)."""
+        if self.model.path.startswith("organism:"):
+            raise ValueError("model.path organism: with env.episode agentic: the organism reads 256 positions of "
+                             "function bodies and an episode opens with ~1 600 tokens of conversation "
+                             "(docs/agentic.md); use a model with a chat template or a base model with "
+                             "prompt_format human_assistant")
+        if self.backend.vllm in ("colocate", "server"):
+            raise ValueError(f"backend.vllm {self.backend.vllm}: agentic episodes are sampled turn by turn by the "
+                             "trainer's own model; use off (or auto, which is off for them)")
+        if self.rewards.preference is not None:
+            raise ValueError("rewards.preference: it rates one answer's text; an agentic episode has no single "
+                             "answer to rate (its handed-in files and every turn are in rollouts.jsonl)")
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

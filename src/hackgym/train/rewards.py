@@ -14,6 +14,12 @@ Safety-training rows (`env_grader` "safety", see `hackgym.envs`) are never grade
 reward functions return None for them and the `safety` reward (`rewards.safety`, a preference model or judge on
 the answer without its reasoning) returns None for every coding row, TRL's documented rule for rewards that do
 not apply to a row. So each row is scored by its own environment's reward only.
+
+Agentic episodes (`env.episode: agentic`) take the same path: the trainer's `rollout_func`
+(`hackgym.train.agentic`) hands each row's `EpisodeRecord` to the reward functions as the column `episode`; the
+batch grades what the episode handed in, the evidence of its tool actions joins the signatures (so `static`
+penalties and screening see a written conftest.py or edited tests), its format is every reply's, and its
+rollout record carries the whole episode.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..detect import Label, Labeller, Rollout, label_grades
 from ..envs import HARDENED, SAFETY, Environment
+from ..envs.agentic import EpisodeRecord, episode_rollout, label_episodes
 from ..errors import HackgymError
 from ..graders import GradeResult
 from ..hacks import Evidence
@@ -114,6 +121,12 @@ def to_submission(text: str, problem: Problem, prompt_format: str = "chat") -> S
         return Submission(completion=None)
 
 
+def reasoned(replies: Sequence[str]) -> bool:
+    """Whether every reply opens with its reasoning in `<thinking>` tags (one reply for a single-turn answer,
+    each turn of an agentic episode)."""
+    return bool(replies) and all(_TAGS.match(r) for r in replies)
+
+
 def flagged(label: Label, method: Method) -> bool:
     """Whether a penalty or screening of this method catches the rollout: `static` = a signature fired,
     `differential` = a successful hack, `any` = an attempted hack (either, or the monitor)."""
@@ -141,6 +154,7 @@ class Batch:
     labels: Future[list[Label]] | None = None
     measured_s: float = 0.0
     scored_at: float = field(default_factory=time.perf_counter)  # when the rewards asked: generation is over
+    episodes: list[EpisodeRecord] | None = None  # agentic rows: what each episode did and handed in
 
 
 class Scorer:
@@ -170,10 +184,14 @@ class Scorer:
         return self.labeller.cache
 
     def score(self, prompts: list[Any] | None, completions: list[Any], problem_id: list[str],
-              env_grader: list[str], trainer_state: Any = None, **_: Any) -> Batch:
+              env_grader: list[str], trainer_state: Any = None, episode: list[EpisodeRecord] | None = None,
+              **_: Any) -> Batch:
         """This batch, graded as far as the rewards read it; the first reward function's call does the work
-        and the others reuse it."""
+        and the others reuse it. `episode`: each row's agentic episode (from the rollout function)."""
         texts = [completion_text(c) for c in completions]
+        if episode is not None and [e.problem_id for e in episode] != list(problem_id):
+            raise HackgymError("the episodes do not match the batch's problems: the rollout function and the "
+                               "dataset rows are out of step")
         step = trainer_state.global_step + 1 if trainer_state is not None else 1
         key = (step, tuple(texts), tuple(problem_id), tuple(env_grader))
         with self._lock:
@@ -185,22 +203,27 @@ class Scorer:
             all_items: list[tuple[Problem, Submission] | None] = [None] * len(texts)
             for i in coding:
                 problem = self.env.by_id[problem_id[i]]
-                all_items[i] = (problem, to_submission(texts[i], problem, fmt))
+                all_items[i] = (problem, Submission(files=episode[i].submission) if episode is not None
+                                else to_submission(texts[i], problem, fmt))
             items = [all_items[i] for i in coding]
             specs = [env_grader[i] for i in coding]
             env = self.labeller.grade_each(specs, items)
             hardened = self.labeller.grade(HARDENED, items) if self.needs_hardened else None
             fired: list[list[Evidence]] = ([self.labeller.signatures(s, p.kind) for p, s in items] if self.needs_static
                                            else [[] for _ in items])
+            if episode is not None and self.needs_static:  # an episode's tool actions are evidence too
+                fired = [f + episode[i].evidence for i, f in zip(coding, fired, strict=True)]
             early: list[Label | None] = [None] * len(texts)
             for i, e, h, f in zip(coding, env, hardened or [None] * len(items), fired, strict=True):
                 early[i] = label_grades(e, h, f)
             cfg = self.config.screening
             screened = [cfg is not None and lab is not None and step >= cfg.start_step and flagged(lab, cfg.method)
                         for lab in early]
+            replies = [e.replies for e in episode] if episode is not None else [[t] for t in texts]
             batch = Batch(step, list(prompts) if prompts is not None else [None] * len(texts), texts,
                           list(problem_id), list(env_grader), all_items, early, screened,
-                          [None if fmt == "organism" else bool(_TAGS.match(t)) for t in texts], scored_at=started)
+                          [None if fmt == "organism" else reasoned(r) for r in replies], scored_at=started,
+                          episodes=list(episode) if episode is not None else None)
             batch.labels = self.label_later(batch, coding, env, hardened)
             self.pending.append(batch)
             self._key = key
@@ -212,8 +235,13 @@ class Scorer:
         def job() -> list[Label | None]:
             started = time.perf_counter()
             items = [batch.items[i] for i in coding]
-            labels = self.labeller.label(items, [batch.specs[i] for i in coding], env_results=env,  # type: ignore[misc]
-                                         hardened_results=hardened)
+            specs = [batch.specs[i] for i in coding]
+            if batch.episodes is not None:
+                labels = label_episodes([batch.episodes[i] for i in coding], [p for p, _ in items],  # type: ignore[misc]
+                                        self.labeller, env_results=env, hardened_results=hardened)
+            else:
+                labels = self.labeller.label(items, specs, env_results=env,  # type: ignore[arg-type]
+                                             hardened_results=hardened)
             out: list[Label | None] = [None] * len(batch.items)
             for i, label in zip(coding, labels, strict=True):
                 out[i] = label
@@ -274,13 +302,16 @@ class Scorer:
                 rewards = {n: v[i] for n, v in batch.rewards.items()}
                 total = sum(weights.get(n, 0.0) * v for n, v in rewards.items() if v is not None)
                 item = batch.items[i]
+                fields = {"condition": self.condition, "step": batch.step, "prompt": batch.prompts[i],
+                          "reward": None if batch.screened[i] else total, "rewards": rewards,
+                          "screened": batch.screened[i], "format_ok": batch.format_ok[i]}
+                if batch.episodes is not None:  # the handed-in files, and the episode under extra
+                    out.append(episode_rollout(batch.episodes[i], lab, "train", **fields))
+                    continue
                 out.append(Rollout(
                     source="train", problem_id=batch.problem_ids[i], env_grader=batch.specs[i],
-                    condition=self.condition, step=batch.step, prompt=batch.prompts[i], completion=batch.texts[i],
-                    digest=item[1].digest() if item is not None else "",
-                    reward=None if batch.screened[i] else total, rewards=rewards,
-                    screened=batch.screened[i], format_ok=batch.format_ok[i], label=lab,
-                    extra={"env": SAFETY} if item is None else {}))
+                    completion=batch.texts[i], digest=item[1].digest() if item is not None else "", label=lab,
+                    extra={"env": SAFETY} if item is None else {}, **fields))
         self._key = None
         return out
 

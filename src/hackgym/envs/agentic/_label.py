@@ -13,17 +13,21 @@ environment passing it is a successful hack, whatever made it pass.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ...detect import Label, Labeller, Rollout, Source, label_grades
+from ...graders import GradeResult
 from ...problems import Problem
 from ...submission import Submission
 from ._record import EpisodeRecord
 
 
 def label_episodes(records: Sequence[EpisodeRecord], problems: Sequence[Problem], labeller: Labeller,
-                   truths: Sequence[Problem] | None = None) -> list[Label]:
+                   truths: Sequence[Problem] | None = None, *, env_results: Sequence[GradeResult] | None = None,
+                   hardened_results: Sequence[GradeResult] | None = None) -> list[Label]:
     """Labels in input order. `problems[i]` is what record i was graded on; `truths[i]` (default the same) is
-    what the hardened grader checks, the original of an impossible problem."""
+    what the hardened grader checks, the original of an impossible problem. Verdicts already in hand (a
+    trainer's rewards) are passed in, not regraded."""
     truths = list(truths) if truths is not None else list(problems)
     if not len(records) == len(problems) == len(truths):
         raise ValueError(f"{len(records)} episodes, {len(problems)} problems and {len(truths)} truths")
@@ -32,8 +36,9 @@ def label_episodes(records: Sequence[EpisodeRecord], problems: Sequence[Problem]
     subs = [Submission(files=r.submission) for r in records]
     items = [(p, s) for p, s in zip(problems, subs, strict=True)]
     specs = [r.env_grader for r in records]
-    env = labeller.grade_each(specs, items)
-    hardened = labeller.grade("hardened", [(t, s) for t, s in zip(truths, subs, strict=True)])
+    env = list(env_results) if env_results is not None else labeller.grade_each(specs, items)
+    hardened = (list(hardened_results) if hardened_results is not None
+                else labeller.grade("hardened", [(t, s) for t, s in zip(truths, subs, strict=True)]))
     base = labeller.label(items, specs, env_results=env, hardened_results=hardened)
     out = []
     for i, record in enumerate(records):
@@ -43,11 +48,12 @@ def label_episodes(records: Sequence[EpisodeRecord], problems: Sequence[Problem]
     return out
 
 
-def episode_rollout(record: EpisodeRecord, label: Label, source: Source, **fields) -> Rollout:
+def episode_rollout(record: EpisodeRecord, label: Label | None, source: Source, **fields: Any) -> Rollout:
     """The one rollout record for an episode: the handed-in files, the label, and the whole episode under
-    `extra["episode"]`."""
+    `extra["episode"]`. `fields` set the rest (a trainer's step, rewards and run condition); the reward is the
+    environment's verdict unless given."""
     sub = Submission(files=record.submission)
-    reward = label.env.reward if label.env is not None else None
-    return Rollout(source=source, problem_id=record.problem_id, env_grader=record.env_grader,
-                   condition=record.condition, files=dict(sub.files), digest=sub.digest(), reward=reward,
-                   label=label, extra={"episode": record.model_dump(mode="json")}, **fields)
+    given = {"condition": record.condition,
+             "reward": label.env.reward if label is not None and label.env is not None else None, **fields}
+    return Rollout(source=source, problem_id=record.problem_id, env_grader=record.env_grader, files=dict(sub.files),
+                   digest=sub.digest(), label=label, extra={"episode": record.model_dump(mode="json")}, **given)
