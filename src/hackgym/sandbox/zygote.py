@@ -365,6 +365,7 @@ def _child_pytest(job: dict, res_fd: int) -> None:
 
 _TEMPLATES: dict[tuple[str, ...], object] = {}  # `-p` arguments -> a Config as get_config left it
 _SCANS: dict[int, tuple[object, tuple, list[dict]]] = {}  # id(plugin module) -> (module, fingerprint, fixtures)
+_BARE: dict[int, tuple[type, tuple]] = {}  # id(class) -> (class, fingerprint) of pytest's classes with no fixture
 
 
 def _plugin_args(args: list[str]) -> tuple[str, ...] | None:
@@ -388,6 +389,10 @@ def _plugin_args(args: list[str]) -> tuple[str, ...] | None:
 def _fingerprint(module) -> tuple:
     d = module.__dict__
     return tuple(d), tuple(map(id, d.values()))
+
+
+def _class_fingerprint(cls: type) -> tuple:
+    return tuple((id(c), *_fingerprint(c)) for c in cls.__mro__)
 
 
 def prebuild_pytest(args: list[str]) -> None:
@@ -420,6 +425,16 @@ def prebuild_pytest(args: list[str]) -> None:
                 scan = Scan()
                 scan.parsefactories(holder=plugin, node=None)
                 _SCANS[id(plugin)] = (plugin, _fingerprint(plugin), scan.calls)
+        # the plugin objects a session registers (terminal reporter, capture manager, session...) are instances of
+        # pytest's own classes: a scan looks only at their class, so a class without fixtures is noted once
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] in ("_pytest", "pytest"):
+                for cls in list(vars(module).values()):
+                    if isinstance(cls, type) and cls.__module__ == name and id(cls) not in _BARE:
+                        scan = Scan()
+                        scan.parsefactories(holder=cls, node=None)
+                        if not scan.calls:
+                            _BARE[id(cls)] = (cls, _class_fingerprint(cls))
     except Exception:  # noqa: BLE001 - another pytest: the job runs plain pytest.main
         return
     # Not gc.freeze()d: a job's gc.get_objects() finds its session's plugin manager, as a solution may look for it
@@ -428,15 +443,25 @@ def prebuild_pytest(args: list[str]) -> None:
 
 
 def _install_scan_memo(fixtures) -> None:
-    """A session's fixture scan of an unchanged default plugin module replays what the zygote's scan found.
+    import types
 
-    A module some conftest or plugin changed since (any name added, removed or rebound) is scanned afresh.
+    """A session's fixture scan of an unchanged default plugin module replays what the zygote's scan found, and
+    that of an instance of an unchanged fixture-free pytest class finds nothing, as the zygote's scan did.
+
+    A module or class some conftest or plugin changed since (any name added, removed or rebound) is scanned afresh.
     """
     scan = fixtures.FixtureManager.parsefactories
     notset = fixtures.NOTSET
 
     def parsefactories(self, node_or_obj=notset, nodeid=notset, *, holder=notset, node=notset):
-        entry = _SCANS.get(id(holder)) if holder is not notset and node is getattr(self, "session", None) else None
+        if holder is notset or node is not getattr(self, "session", None):
+            return scan(self, node_or_obj, nodeid, holder=holder, node=node)
+        if not isinstance(holder, (type, types.ModuleType)):
+            bare = _BARE.get(id(type(holder)))
+            if bare is not None and bare[0] is type(holder) and _class_fingerprint(bare[0]) == bare[1]:
+                return None
+            return scan(self, node_or_obj, nodeid, holder=holder, node=node)
+        entry = _SCANS.get(id(holder))
         if entry is None or entry[0] is not holder or _fingerprint(holder) != entry[1]:
             return scan(self, node_or_obj, nodeid, holder=holder, node=node)
         for kw in entry[2]:
