@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from hackgym.audit import run_audit, to_markdown
 from hackgym.graders import FunctionGrader, GradeResult, make_grader
 from hackgym.hacks import CATALOGUE
@@ -31,3 +33,39 @@ def test_audit_matrix_and_broken_graders(jail_pool, basic):
     assert data["graders"]["hardened"]["honest"] == {"accepted": 3, "total": 3}
     md = to_markdown(report)
     assert "`fn:lenient` is broken" in md and "conftest_patch" in md
+
+
+def test_schedule_hands_out_each_distinct_grading_once_slow_families_first_graders_interleaved(basic):
+    from hackgym.audit import _jobs, schedule
+    from hackgym.graders import FunctionGrader
+
+    problems = basic[:2]
+    hacks = [CATALOGUE["always_equal.object"], CATALOGUE["hang.sleep"]]
+    a, b = FunctionGrader(lambda p, s, pool: True, None), FunctionGrader(lambda p, s, pool: False, None)
+    b.name = "other"
+    jobs = _jobs(problems, hacks)
+    jobs.append(jobs[0])  # an identical submission of the same problem: graded once per grader, two cells
+    tasks = schedule([a, b], jobs)
+    keys = [key for key, _, _, _, _ in tasks]
+    assert len(keys) == len(set(keys)) == 2 * (len(jobs) - 1)
+    assert sum(cells for _, cells, _, _, _ in tasks) == 2 * len(jobs)
+    n_slow = 2 * len(problems)
+    assert {s.digest() for _, _, _, _, s in tasks[:n_slow]} == {CATALOGUE["hang.sleep"].exploit(p).digest()
+                                                                 for p in problems}
+    assert [g.name for _, _, g, _, _ in tasks[:4]] == [a.name, "other", a.name, "other"]
+
+
+@pytest.mark.jail
+def test_one_grader_spec_audits_only_that_grader_on_a_pool_of_jobs_workers(tmp_path):
+    from typer.testing import CliRunner
+
+    from hackgym.cli import app
+
+    js = tmp_path / "a.json"
+    r = CliRunner().invoke(app, ["audit", "--problems", "basic", "--limit", "2", "--hack", "always_equal.object",
+                                 "--grader", "vulnerable:exit_zero", "--grader", "vulnerable:exit_zero",
+                                 "--jobs", "1", "--json", str(js)])
+    assert r.exit_code == 0, r.output
+    data = json.loads(js.read_text())
+    assert list(data["graders"]) == ["vulnerable:exit_zero"]
+    assert data["graders"]["vulnerable:exit_zero"]["honest"] == {"accepted": 2, "total": 2}
