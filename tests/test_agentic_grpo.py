@@ -11,6 +11,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from hackgym import format as formats
 from hackgym.cli import app
 from hackgym.detect import Rollout
 from hackgym.envs.agentic import SCRIPTS, EpisodeRecord
@@ -74,12 +75,15 @@ def test_the_agentic_switch_validates_with_penalties_screening_and_format():
 
 
 def test_observations_are_the_templates_user_turn_between_two_assistant_turns(tiny):
+    """With the tokenizer's own template and with hackgym's Human/Assistant one."""
     from transformers import AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(tiny)
     glue = tok.decode(observation_ids(tok, "2 passed", ended=True))
     assert glue == "\n<|user|>\n2 passed<|end|>\n<|assistant|>\n"
     assert tok.decode(observation_ids(tok, "x", ended=False)).startswith("<|end|>")
+    formats.for_tokenizer(tok, "human_assistant").install(tok)  # a base model's template
+    assert tok.decode(observation_ids(tok, "2 passed", ended=True)) == "\n\nHuman: 2 passed\n\nAssistant:"
 
 
 # -- hackgym train
