@@ -18,7 +18,7 @@ not apply to a row. So each row is scored by its own environment's reward only.
 Agentic episodes (`env.episode: agentic`) take the same path: the trainer's `rollout_func`
 (`hackgym.train.agentic`) hands each row's `EpisodeRecord` to the reward functions as the column `episode`; the
 batch grades what the episode handed in, the evidence of its tool actions joins the signatures (so `static`
-penalties and screening see a written conftest.py or edited tests), its format is every reply's, and its
+and `any` penalties and screening see a written conftest.py or edited tests), its format is every reply's, and its
 rollout record carries the whole episode.
 """
 
