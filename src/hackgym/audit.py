@@ -129,7 +129,7 @@ def schedule(graders: Sequence[Grader], jobs: Sequence[tuple[str, Problem, Submi
     workers all along."""
     cells: dict[Key, int] = {}
     order: dict[Key, tuple[Grader, Problem, Submission]] = {}
-    ranked = sorted(jobs, key=lambda job: job[0].split(".")[0] not in SLOW_FAMILIES)
+    ranked = sorted(jobs, key=lambda job: getattr(CATALOGUE.get(job[0]), "family", None) not in SLOW_FAMILIES)
     for _, problem, submission in ranked:
         digest = submission.digest()
         for grader in graders:
