@@ -1,7 +1,8 @@
-"""The zygote's prebuilt pytest set-up changes no verdict.
+"""The zygote's prebuilt pytest set-up, and the grader's pytest arguments, change no verdict.
 
-A pytest job child goes on from the plugin manager and fixture scan the zygote built once, instead of building its
-own in pytest.main. Here every function exploit of the catalogue (all but the `hang` family, which only waits out
+A pytest job child goes on from the plugin manager and fixture scan the zygote built once, and imports a test module
+the zygote has already rewritten, instead of building both in pytest.main; the grader asks for no tracebacks
+(`--tb=no`). The baseline is pytest.main as it comes, with its default tracebacks. Here every function exploit of the catalogue (all but the `hang` family, which only waits out
 the time limit), and each sampled problem's reference and null solutions, run both ways under every layout a
 weakness set gives pytest (always_equal and visible_only change the test module, conftest_patch the folders and
 arguments); the other weaknesses only read the run's outcome. Both runs must give the same outcome, and every
@@ -42,6 +43,13 @@ def outcome(res: JobResult) -> tuple:
             summary_says_passed(res.stdout))
 
 
+def with_tracebacks(job_ids: tuple[dict, list[str]]) -> tuple[dict, list[str]]:
+    """The job with pytest's default traceback style instead of the grader's --tb=no."""
+    job, ids = job_ids
+    assert "--tb=no" in job["pytest_args"]
+    return {**job, "pytest_args": [a for a in job["pytest_args"] if a != "--tb=no"]}, ids
+
+
 @pytest.fixture(scope="module")
 def submissions(basic, humaneval):
     by_id = {p.id: p for p in basic + humaneval}
@@ -58,9 +66,11 @@ def submissions(basic, humaneval):
 def test_prebuilt_pytest_gives_every_weakness_its_verdicts_from_before(jail_pool, submissions, layout):
     fast = VulnerableGrader(layout, jail_pool, LIMITS)
     plain = VulnerableGrader(layout, jail_pool, LIMITS, prebuilt=False)
-    jobs = [(fast.job(p, s), plain.job(p, s)) for _, p, s in submissions]
+    jobs = [(fast.job(p, s), with_tracebacks(plain.job(p, s))) for _, p, s in submissions]
     runs = jail_pool.map(lambda pair: (jail_pool.run(pair[0][0], LIMITS), jail_pool.run(pair[1][0], LIMITS)), jobs)
     assert any((new.report or {}).get("prebuilt") for new, _ in runs), "the prebuilt path never ran"
+    assert any((new.report or {}).get("rewritten") for new, _ in runs), "no test module came rewritten from the zygote"
+    assert not any((old.report or {}).get("rewritten") for _, old in runs), "plain pytest.main used the zygote's code"
     differ = []
     for (kind, p, _), ((_, ids), _), (new, old) in zip(submissions, jobs, runs, strict=True):
         if outcome(new) != outcome(old):

@@ -344,9 +344,12 @@ def _child_pytest(job: dict, res_fd: int) -> None:
     recorder = Recorder()
     _use_submission_folder(job)
     prebuilt = job.get("prebuilt", True) and _TEMPLATES.get(_plugin_args(job["pytest_args"])) is not None
+    if not prebuilt:
+        _REWRITTEN.clear()  # plain pytest.main rewrites every test module itself
     code = _pytest_main(job["pytest_args"], recorder, prebuilt)
     with contextlib.suppress(OSError, ValueError):  # `prebuilt` says which path ran (for tests and benchmarks)
-        write_frame(res_fd, {"op": "report", "exit": int(code), "reports": recorder.reports, "prebuilt": prebuilt})
+        write_frame(res_fd, {"op": "report", "exit": int(code), "reports": recorder.reports, "prebuilt": prebuilt,
+                             "rewritten": _REWRITE_HITS[0]})
     # end the way `python -m pytest` would: exit handlers run and may change the status, as they can there
     import atexit
 
@@ -366,6 +369,11 @@ def _child_pytest(job: dict, res_fd: int) -> None:
 _TEMPLATES: dict[tuple[str, ...], object] = {}  # `-p` arguments -> a Config as get_config left it
 _SCANS: dict[int, tuple[object, tuple, list[dict]]] = {}  # id(plugin module) -> (module, fingerprint, fixtures)
 _BARE: dict[int, tuple[type, tuple]] = {}  # id(class) -> (class, fingerprint) of pytest's classes with no fixture
+# (path, source) -> the code pytest's assertion rewriting makes of that test module: what pytest itself caches in a
+# pyc keyed by the source's hash, kept here because no job may write a cache that a later job reads
+_REWRITTEN: dict[tuple[str, bytes], object] = {}
+_REWRITTEN_KEEP = 64
+_REWRITE_HITS = [0]  # in a job child: imports answered from _REWRITTEN (its report says how many)
 
 
 def _plugin_args(args: list[str]) -> tuple[str, ...] | None:
@@ -440,6 +448,56 @@ def prebuild_pytest(args: list[str]) -> None:
     # Not gc.freeze()d: a job's gc.get_objects() finds its session's plugin manager, as a solution may look for it
     # (runner_patch.live_plugin does), only when the template stays in the collected generations.
     _TEMPLATES[key] = template
+
+
+def prepare_rewrite(paths: list[str]) -> None:
+    """In the zygote, before a pytest job forks: the assertion-rewritten code of the grader's own test modules.
+
+    The job child's import finds it when the file holds that same source (pytest reads the file in the job as
+    always) and the job's ini does not turn on the assertion pass hook; anything else is rewritten in the job.
+    """
+    try:
+        import ast
+
+        from _pytest.assertion import rewrite
+    except ImportError:
+        return
+    if not getattr(rewrite._rewrite_test, "hackgym_memo", False):
+        _install_rewrite_memo(rewrite)
+    for path in paths:
+        try:
+            with open(path, "rb") as fh:
+                source = fh.read()
+            if (path, source) in _REWRITTEN:
+                _REWRITTEN[(path, source)] = _REWRITTEN.pop((path, source))  # most recent last
+                continue
+            tree = ast.parse(source, filename=path)
+            rewrite.rewrite_asserts(tree, source, path, None)
+            _REWRITTEN[(path, source)] = compile(tree, path, "exec", dont_inherit=True)
+        except Exception:  # noqa: BLE001 - the job rewrites it as pytest always does
+            continue
+        while len(_REWRITTEN) > _REWRITTEN_KEEP:
+            del _REWRITTEN[next(iter(_REWRITTEN))]
+
+
+def _install_rewrite_memo(rewrite) -> None:
+    """pytest's _rewrite_test (read, parse, rewrite the asserts, compile) answered from _REWRITTEN when it holds
+    the file's path and current source: the same code object pytest would have compiled."""
+    import importlib.util
+
+    rewrite_test = rewrite._rewrite_test
+
+    def _rewrite_test(fn, config):
+        if _REWRITTEN and not config.getini("enable_assertion_pass_hook"):
+            source = fn.read_bytes()
+            code = _REWRITTEN.get((str(fn), source))
+            if code is not None:
+                _REWRITE_HITS[0] += 1
+                return importlib.util.source_hash(source), code
+        return rewrite_test(fn, config)
+
+    _rewrite_test.hackgym_memo = True
+    rewrite._rewrite_test = _rewrite_test
 
 
 def _install_scan_memo(fixtures) -> None:
@@ -690,11 +748,12 @@ class Zygote:
         if job.get("mode") == "serve":
             job.setdefault("sys_path", ["{workdir}"])  # the solution's folder, as for `python solution.py`
         job["cwd"] = fill(job.get("cwd", "{workdir}"))
-        for key in ("pytest_args", "sys_path", "argv"):
+        for key in ("pytest_args", "sys_path", "argv", "rewritten"):
             if key in job:
                 job[key] = fill(job[key])
         if job.get("mode") == "pytest" and job.get("prebuilt", True) and "pytest" in sys.modules:
             prebuild_pytest(job["pytest_args"])
+            prepare_rewrite(job.get("rewritten", []))
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         req_r, req_w = os.pipe()
