@@ -1,12 +1,14 @@
 """The zygote's prebuilt pytest set-up, and the grader's pytest arguments, change no verdict.
 
 A pytest job child goes on from the plugin manager and fixture scan the zygote built once, and imports a test module
-the zygote has already rewritten, instead of building both in pytest.main; the grader asks for no tracebacks
-(`--tb=no`). The baseline is pytest.main as it comes, with its default tracebacks. Here every function exploit of the catalogue (all but the `hang` family, which only waits out
-the time limit), and each sampled problem's reference and null solutions, run both ways under every layout a
-weakness set gives pytest (always_equal and visible_only change the test module, conftest_patch the folders and
-arguments); the other weaknesses only read the run's outcome. Both runs must give the same outcome, and every
-vulnerable spec the same verdict from it: every weakness opens and closes exactly as before.
+the zygote has already rewritten, instead of building both in pytest.main; a traceback pytest formats finds the
+statement bounds of pytest's own files in the zygote's memory; the grader asks for no tracebacks (`--tb=no`). The
+baseline is pytest.main as it comes, with its default tracebacks. Here every function exploit of the catalogue (all
+but the `hang` family, which only waits out the time limit), and each sampled problem's reference and null
+solutions, run both ways under every layout a weakness set gives pytest (always_equal and visible_only change the
+test module, conftest_patch the folders and arguments); the other weaknesses only read the run's outcome. Both runs
+must give the same outcome, and every vulnerable spec the same verdict from it: every weakness opens and closes
+exactly as before.
 """
 
 from __future__ import annotations
@@ -71,6 +73,9 @@ def test_prebuilt_pytest_gives_every_weakness_its_verdicts_from_before(jail_pool
     assert any((new.report or {}).get("prebuilt") for new, _ in runs), "the prebuilt path never ran"
     assert any((new.report or {}).get("rewritten") for new, _ in runs), "no test module came rewritten from the zygote"
     assert not any((old.report or {}).get("rewritten") for _, old in runs), "plain pytest.main used the zygote's code"
+    # pytest.exit (exit_zero.pytest_exit) has pytest format a full traceback of its own frames
+    assert any((new.report or {}).get("remembered") for new, _ in runs), "no traceback source came from memory"
+    assert not any((old.report or {}).get("remembered") for _, old in runs)
     differ = []
     for (kind, p, _), ((_, ids), _), (new, old) in zip(submissions, jobs, runs, strict=True):
         if outcome(new) != outcome(old):

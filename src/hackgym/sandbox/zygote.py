@@ -346,10 +346,11 @@ def _child_pytest(job: dict, res_fd: int) -> None:
     prebuilt = job.get("prebuilt", True) and _TEMPLATES.get(_plugin_args(job["pytest_args"])) is not None
     if not prebuilt:
         _REWRITTEN.clear()  # plain pytest.main rewrites every test module itself
+        _LINENOS.clear()  # and parses every source its tracebacks show
     code = _pytest_main(job["pytest_args"], recorder, prebuilt)
     with contextlib.suppress(OSError, ValueError):  # `prebuilt` says which path ran (for tests and benchmarks)
         write_frame(res_fd, {"op": "report", "exit": int(code), "reports": recorder.reports, "prebuilt": prebuilt,
-                             "rewritten": _REWRITE_HITS[0]})
+                             "rewritten": _REWRITE_HITS[0], "remembered": _LINENOS_HITS[0]})
     # end the way `python -m pytest` would: exit handlers run and may change the status, as they can there
     import atexit
 
@@ -374,6 +375,7 @@ _BARE: dict[int, tuple[type, tuple]] = {}  # id(class) -> (class, fingerprint) o
 _REWRITTEN: dict[tuple[str, bytes], object] = {}
 _REWRITTEN_KEEP = 64
 _REWRITE_HITS = [0]  # in a job child: imports answered from _REWRITTEN (its report says how many)
+_LINENOS_HITS = [0]  # in a job child: traceback sources answered from _LINENOS
 
 
 def _plugin_args(args: list[str]) -> tuple[str, ...] | None:
@@ -919,13 +921,76 @@ class Zygote:
         }
 
 
+_LINENOS: dict[str, list[int]] = {}  # source text -> its statements' line numbers, as pytest's traceback code finds
+
+
+def _remember_statement_lines(warm_up) -> None:
+    """Run the warm-up sessions noting the statement line numbers pytest's traceback code finds in each source it
+    parses; then every job gets those sources' numbers from memory.
+
+    A traceback pytest formats in full parses each frame's whole file to find the bounds of its statement:
+    pytest.exit (an exit_zero exploit) has pytest format ~30 frames of its own files, ~170 ms a run. The numbers
+    depend on the source text alone, so for a text seen here pytest's getstatementrange_ast gets an empty module
+    node carrying them, which its get_statement_startend2 reads instead of walking a fresh tree; any other text
+    is parsed as always. Installed only where that gives the same bounds as a fresh parse (checked here).
+    """
+    import ast
+
+    try:
+        from _pytest._code import code as tb_code
+        from _pytest._code import source as tb_source
+    except ImportError:
+        warm_up()
+        return
+    parse = tb_code.getstatementrange_ast
+    seen: dict[str, ast.AST] = {}
+
+    def recording(lineno, source, assertion=False, astnode=None):
+        found = parse(lineno, source, assertion, astnode)
+        if astnode is None:
+            seen[str(source)] = found[0]
+        return found
+
+    tb_code.getstatementrange_ast = recording
+    try:
+        warm_up()
+    finally:
+        tb_code.getstatementrange_ast = parse
+
+    def carrier(lines: list[int]) -> ast.AST:
+        node = ast.Module(body=[], type_ignores=[])
+        node._pytest_statement_linenos = lines
+        return node
+
+    try:
+        for text, node in seen.items():
+            lines = tb_source._statement_linenos(node)
+            probe = carrier(lines)
+            if any(tb_source.get_statement_startend2(i, probe) != tb_source.get_statement_startend2(i, node)
+                   for i in range(0, text.count("\n") + 1, 7)):
+                return  # another pytest: its tracebacks parse as they always do
+            _LINENOS[text] = lines
+    except Exception:  # noqa: BLE001 - as above
+        _LINENOS.clear()
+        return
+
+    def remembered(lineno, source, assertion=False, astnode=None):
+        if astnode is None and _LINENOS and (lines := _LINENOS.get(str(source))) is not None:
+            _LINENOS_HITS[0] += 1
+            astnode = carrier(lines)
+        return parse(lineno, source, assertion, astnode)
+
+    tb_code.getstatementrange_ast = remembered
+
+
 def _warm_pytest(workroot: str) -> None:
     """Run pytest once on throwaway tests, so each job's pytest finds its plugins already imported.
 
     The job still gets a fresh pytest.main (config, plugins, collection); only module imports and the standard
     library's caches are shared. One test fails on purpose: reporting a failure asks `inspect` which module
     each traceback frame's file belongs to, and its first answer resolves the path of every loaded module
-    (about 20 ms in each job that fails a test, which most exploits do); the zygote pays that once.
+    (about 20 ms in each job that fails a test, which most exploits do); the zygote pays that once. A second
+    session ends by pytest.exit, whose full traceback of pytest's own frames _remember_statement_lines notes.
     Our stdout is the host channel, so output goes to /dev/null meanwhile.
     """
     import pytest
@@ -934,13 +999,20 @@ def _warm_pytest(workroot: str) -> None:
     os.makedirs(folder, mode=0o700, exist_ok=True)
     with open(os.path.join(folder, "test_hackgym_warmup.py"), "w") as fh:
         fh.write("def test_warm():\n    assert [1] == [1]\n\n\ndef test_warm_failure():\n    assert [1] == [2]\n")
+    with open(os.path.join(folder, "test_hackgym_warmexit.py"), "w") as fh:
+        fh.write("import pytest\n\n\ndef test_warm_exit():\n    pytest.exit('warm-up', returncode=0)\n")
     saved_fds = [os.dup(1), os.dup(2)]
     saved_path, saved_modules = list(sys.path), set(sys.modules)
     devnull = os.open(os.devnull, os.O_WRONLY)
+
+    def sessions() -> None:
+        for name in ("test_hackgym_warmup.py", "test_hackgym_warmexit.py"):
+            pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", folder, os.path.join(folder, name)])
+
     try:
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
-        pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", folder, folder])
+        _remember_statement_lines(sessions)
     except BaseException:  # noqa: BLE001 - a failed warm-up only costs speed
         pass
     finally:
