@@ -95,3 +95,33 @@ def test_fresh_interpreter_still_starts_a_new_interpreter(jail_pool, basic):
     job, _ = VulnerableGrader(frozenset({Weakness.FRESH_INTERPRETER}), jail_pool).job(
         p, Submission(files={"solution.py": p.reference_solution}))
     assert job["mode"] == "exec" and job["argv"][2:5] == ["{python}", "-m", "pytest"]
+
+
+def test_a_fixture_free_class_stays_so_only_while_no_name_could_hold_a_fixture():
+    """The memo skips the fixture scan of a noted class while its names changed only in ways a scan ignores
+    (pytest's legacypath plugin adds properties to Config and Session at every configure)."""
+    import functools
+
+    from hackgym.sandbox import zygote
+
+    class Base:
+        @pytest.fixture
+        def shadowed(self):
+            return 1
+
+    class Plain(Base):
+        shadowed = None
+
+    def check(change) -> bool:
+        cls = type("Probe", (Plain,), {"kept": 1})
+        recorded = zygote._bare(cls)
+        change(cls)
+        return zygote._still_bare(cls, recorded[1])
+
+    assert check(lambda cls: None)
+    assert check(lambda cls: setattr(cls, "startdir", property(lambda self: "/")))
+    assert check(lambda cls: setattr(cls, "helper", lambda self: 1))
+    assert check(lambda cls: setattr(cls, "kept", 2)) is False  # any other value: scanned afresh
+    assert check(lambda cls: setattr(cls, "extra", pytest.fixture(lambda: 1))) is False
+    assert check(lambda cls: setattr(cls, "wrapped", functools.wraps(Base.shadowed)(lambda self: 1))) is False
+    assert check(lambda cls: delattr(Plain, "shadowed")) is False  # uncovers the base's fixture

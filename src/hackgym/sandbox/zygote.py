@@ -332,16 +332,20 @@ def _child_serve(job: dict, req_fd: int, res_fd: int) -> None:
         write_frame(res_fd, reply)
 
 
+class _Recorder:
+    """The job's own pytest plugin: per-test outcomes for the host (one class for all jobs: its fixture scan is
+    noted once, as pytest's own classes' are)."""
+
+    def __init__(self) -> None:
+        self.reports: list[dict] = []
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "call" or report.outcome != "passed":
+            self.reports.append({"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome})
+
+
 def _child_pytest(job: dict, res_fd: int) -> None:
-    class Recorder:
-        def __init__(self) -> None:
-            self.reports: list[dict] = []
-
-        def pytest_runtest_logreport(self, report) -> None:
-            if report.when == "call" or report.outcome != "passed":
-                self.reports.append({"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome})
-
-    recorder = Recorder()
+    recorder = _Recorder()
     _use_submission_folder(job)
     prebuilt = job.get("prebuilt", True) and _TEMPLATES.get(_plugin_args(job["pytest_args"])) is not None
     if not prebuilt:
@@ -368,8 +372,10 @@ def _child_pytest(job: dict, res_fd: int) -> None:
 # session, collect afresh and run. Anything pytest.main alone handles (--version) takes pytest.main itself.
 
 _TEMPLATES: dict[tuple[str, ...], object] = {}  # `-p` arguments -> a Config as get_config left it
-_SCANS: dict[int, tuple[object, tuple, list[dict]]] = {}  # id(plugin module) -> (module, fingerprint, fixtures)
-_BARE: dict[int, tuple[type, tuple]] = {}  # id(class) -> (class, fingerprint) of pytest's classes with no fixture
+# A fingerprint holds the ids of a namespace's values; each record also holds the values themselves, so that no
+# object a job makes can take one of those ids.
+_SCANS: dict[int, tuple] = {}  # id(plugin module) -> (module, fingerprint, fixtures, values)
+_BARE: dict[int, tuple] = {}  # id(class) -> (class, fingerprint, values) of pytest's classes with no fixture
 # (path, source) -> the code pytest's assertion rewriting makes of that test module: what pytest itself caches in a
 # pyc keyed by the source's hash, kept here because no job may write a cache that a later job reads
 _REWRITTEN: dict[tuple[str, bytes], object] = {}
@@ -405,6 +411,46 @@ def _class_fingerprint(cls: type) -> tuple:
     return tuple((id(c), *_fingerprint(c)) for c in cls.__mro__)
 
 
+def _bare(cls: type) -> tuple:
+    return cls, _class_fingerprint(cls), tuple(tuple(c.__dict__.values()) for c in cls.__mro__)
+
+
+def _still_bare(cls: type, recorded: tuple) -> bool:
+    """Whether a scan of this fixture-free class would still find no fixture.
+
+    Unchanged, it would not. Neither would it when the only names added or rebound since hold properties or plain
+    functions that wrap nothing (what pytest's legacypath plugin puts on Config, Session and TerminalReporter at
+    every configure): a scan takes neither for a fixture, nor warns about it. A name removed from one class could
+    uncover a fixture of a base class, so that calls for a real scan, as any other change does.
+    """
+    now = _class_fingerprint(cls)
+    if now == recorded:
+        return True
+    if len(now) != len(recorded):
+        return False
+    for klass, (cid, names, ids), (rid, rnames, rids) in zip(cls.__mro__, now, recorded, strict=True):
+        if cid != rid:
+            return False
+        if names == rnames and ids == rids:
+            continue
+        before = dict(zip(rnames, rids, strict=True))
+        if not before.keys() <= set(names):
+            return False
+        for name, ident in zip(names, ids, strict=True):
+            if before.get(name) != ident and not _never_a_fixture(klass.__dict__[name]):
+                return False
+    return True
+
+
+def _never_a_fixture(value: object) -> bool:
+    if type(value) is property:
+        return True
+    return type(value) is _FUNCTION and "__wrapped__" not in value.__dict__
+
+
+_FUNCTION = type(_still_bare)
+
+
 def prebuild_pytest(args: list[str]) -> None:
     """In the zygote, before a pytest job forks: the template Config for its `-p` arguments (once per key).
 
@@ -434,17 +480,20 @@ def prebuild_pytest(args: list[str]) -> None:
             if isinstance(plugin, types.ModuleType) and id(plugin) not in _SCANS:
                 scan = Scan()
                 scan.parsefactories(holder=plugin, node=None)
-                _SCANS[id(plugin)] = (plugin, _fingerprint(plugin), scan.calls)
+                _SCANS[id(plugin)] = (plugin, _fingerprint(plugin), scan.calls, tuple(plugin.__dict__.values()))
         # the plugin objects a session registers (terminal reporter, capture manager, session...) are instances of
         # pytest's own classes: a scan looks only at their class, so a class without fixtures is noted once
+        classes = [_Recorder]
         for name, module in list(sys.modules.items()):
             if name.split(".")[0] in ("_pytest", "pytest"):
-                for cls in list(vars(module).values()):
-                    if isinstance(cls, type) and cls.__module__ == name and id(cls) not in _BARE:
-                        scan = Scan()
-                        scan.parsefactories(holder=cls, node=None)
-                        if not scan.calls:
-                            _BARE[id(cls)] = (cls, _class_fingerprint(cls))
+                classes += [cls for cls in list(vars(module).values())
+                            if isinstance(cls, type) and cls.__module__ == name]
+        for cls in classes:
+            if id(cls) not in _BARE:
+                scan = Scan()
+                scan.parsefactories(holder=cls, node=None)
+                if not scan.calls:
+                    _BARE[id(cls)] = _bare(cls)
     except Exception:  # noqa: BLE001 - another pytest: the job runs plain pytest.main
         return
     # Not gc.freeze()d: a job's gc.get_objects() finds its session's plugin manager, as a solution may look for it
@@ -518,7 +567,7 @@ def _install_scan_memo(fixtures) -> None:
             return scan(self, node_or_obj, nodeid, holder=holder, node=node)
         if not isinstance(holder, (type, types.ModuleType)):
             bare = _BARE.get(id(type(holder)))
-            if bare is not None and bare[0] is type(holder) and _class_fingerprint(bare[0]) == bare[1]:
+            if bare is not None and bare[0] is type(holder) and _still_bare(bare[0], bare[1]):
                 return None
             return scan(self, node_or_obj, nodeid, holder=holder, node=node)
         entry = _SCANS.get(id(holder))
