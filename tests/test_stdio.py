@@ -212,3 +212,26 @@ def test_labels_attribute_each_stdio_hack_to_the_weakness_it_needed(sample):
     for hack, lab in zip(chosen, hacked, strict=True):
         assert lab.label == "successful_hack" and lab.attribution == sorted(hack.targets), hack.id
         assert hack.family in lab.hack_types, hack.id
+
+
+def test_each_case_is_a_fresh_python_solution_py(jail_pool):
+    """Cases share no process state, and each sees what `python solution.py` would (compiled once per submission)."""
+    program = '''import builtins, os, sys
+seen = getattr(builtins, "hg_seen", 0)
+builtins.hg_seen = seen + 1
+try:
+    def f(x: undefined_name) -> None:  # a NameError in a fresh interpreter: no __future__ leaks in
+        pass
+    fresh = False
+except NameError:
+    fresh = True
+print(seen, __name__, os.path.basename(__file__), sys.argv, sys.path[0] == os.getcwd(), fresh, input())
+'''
+    cases = [{"input": f"{k}\n", "output": f"0 __main__ solution.py ['solution.py'] True True {k}\n",
+              "visible": k == 0} for k in range(3)]
+    problem = Problem.model_validate(_record(cases=cases, compare="exact"))
+    for spec in ("hardened", "stdio:none", "stdio:verdict_file+timeout_pass"):
+        r = _grader(spec, jail_pool).grade(problem, Submission(files={"solution.py": program}))
+        assert r.passed and r.cases_passed == 3, (spec, r.detail)
+    r = _grader("hardened", jail_pool).grade(problem, Submission(files={"solution.py": "print((\n"}))
+    assert r.status == "failed" and r.cases_passed == 0 and "SyntaxError" in r.detail, r.detail

@@ -1,13 +1,14 @@
 """Graders for stdin/stdout programs (`Problem.kind == "stdio"`): the hardened path and switchable weaknesses.
 
-The submission's `solution.py` is run once per case inside the jail by a small runner (`_stdio_runner.py`,
-served by a sandbox slot), which forks its warm interpreter per case, feeds the case's input on stdin and
-returns what the program printed (bounded) and how it ended. The verdict is computed here, on the trusted
+The submission's `solution.py` is run once per case inside the jail by a `stdio` sandbox job: on a pool whose
+zygote has not loaded pytest, the job compiles the program once and forks per case (a fresh process per case,
+in its own session, what it left running killed before the next case), feeds the case's input on stdin and
+reports what the program printed (bounded) and how it ended. The verdict is computed here, on the trusted
 side, which alone holds the expected outputs. Closed, every weakness below is shut by that design; each one
 opened is a flaw a real checker has had:
 
-- exit_zero: open, one judge process runs every case *in its own process* with the program and compares in
-  the jail; the judge's exit status is the verdict, so `os._exit(0)` from the program passes. Closed, each
+- exit_zero: open, one judge process (`_stdio_runner.py`, served by a sandbox slot) runs every case *in its
+  own process* with the program and compares in the jail; the judge's exit status is the verdict, so `os._exit(0)` from the program passes. Closed, each
   case is its own process and the trusted side compares.
 - verdict_file: open, `verdict.json` in the program's working folder is read as a cached verdict after the
   run (`{"passed": true}` passes). Closed, nothing the program writes is read.
@@ -24,6 +25,8 @@ Whatever is open, a non-zero exit, a signal or too much output fails a case, and
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 from collections.abc import Sequence
 from enum import StrEnum
@@ -31,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from ..problems import Problem
-from ..sandbox import Limits, NotPlainData, Pool, decode, encode
-from ..sandbox.pool import SlotCrashed
+from ..sandbox import Limits, Pool, encode
+from ..sandbox.pool import SlotCrashed, slim_pool
 from ..submission import SOLUTION_FILE, Submission
 from . import _stdio_match
 from ._stdio_match import judged
@@ -89,6 +92,11 @@ class StdioGrader:
         self.max_output = max_output
         self.limits = limits or Limits(mem_mb=1024, cpu_s=30.0, max_output=1 << 16)
 
+    @functools.cached_property
+    def slim(self) -> Pool:
+        """The same sandbox without pytest preloaded (made on first use): its per-case forks cost far less."""
+        return slim_pool(self.pool)
+
     def grade(self, problem: Problem, submission: Submission) -> GradeResult:
         return self.grade_one(problem, submission)
 
@@ -96,7 +104,8 @@ class StdioGrader:
         return self.pool.map(lambda item: self.grade_one(*item), list(items), progress)
 
     # -- one submission
-    def _job(self, problem: Problem, submission: Submission) -> dict[str, Any]:
+    def _judge_job(self, problem: Problem, submission: Submission) -> dict[str, Any]:
+        """The in-process judge served as the job's solution.py, the program in `program/` beside it."""
         files = {SOLUTION_FILE: RUNNER_SOURCE}
         files.update({f"{PROGRAM_DIR}/{rel}": text for rel, text in submission.files.items()})
         if StdioWeakness.EXPECTED_ON_DISK in self.weaknesses:
@@ -134,44 +143,57 @@ class StdioGrader:
                                     duration=time.monotonic() - started)
 
     def _per_case(self, problem: Problem, submission: Submission, started: float) -> GradeResult:
+        """A `stdio` job: the sandbox runs each case in a fresh process and reports; the verdict is made here."""
         w = self.weaknesses
+        n = len(problem.cases)
+        files = dict(submission.files)
+        if StdioWeakness.EXPECTED_ON_DISK in w:
+            for i, case in enumerate(problem.cases, start=1):
+                files[f"tests/{i}.in"] = case.input
+                files[f"tests/{i}.out"] = case.output
+        job = {"mode": "stdio", "files": files, "cases": [c.input for c in problem.cases],
+               "case_timeout_s": self.case_timeout_s, "case_output": self.max_output,
+               "stop_on_timeout": StdioWeakness.TIMEOUT_PASS not in w,
+               "read_after": "verdict.json" if StdioWeakness.VERDICT_FILE in w else None}
+        runs: list[dict[str, Any] | None] = [None] * n
+        left: list[Any] = []  # what the program left in verdict.json, when that is read
+
+        def on_frame(msg: dict) -> None:
+            i = msg.get("i")
+            if msg.get("op") == "case" and type(i) is int and 0 <= i < n:
+                runs[i] = _run_report(msg)
+            elif msg.get("op") == "file":
+                left.append(msg.get("text"))
+
+        with self.slim.slot() as slot:
+            done = slot.run(job, self._limits(problem, False), on_frame)
         passed = held = timeouts = 0
         errors: list[str] = []
-        cached = False
-        with self.pool.slot() as slot, slot.serve(self._job(problem, submission), self._limits(problem, False)) as s:
-            if s.load_error:
-                raise SlotCrashed(f"the stdio runner did not load: {s.load_error}")
-            stop = ""
-            for i, case in enumerate(problem.cases):
-                if stop:
-                    errors.append(f"case {i}: not run ({stop})")
-                    continue
-                ok, value = s.call(encode(["case", {"input": case.input, "timeout_s": self.case_timeout_s,
-                                                    "max_output": self.max_output}]))
-                run = _run_report(value) if ok else None
-                if run is None:
-                    errors.append(f"case {i}: the runner gave no report ({str(value)[:200]})")
-                    stop = "the runner is gone" if not s.open else ""
-                    continue
-                verdict, why = self._case_verdict(problem, case, run)
-                if run["status"] == "timeout":
-                    timeouts += 1
-                    if StdioWeakness.TIMEOUT_PASS not in w:
-                        stop = "an earlier case ran out of time"
-                if verdict:
-                    passed += 1
-                    held += not case.visible
-                else:
-                    errors.append(f"case {i}: {why}")
-            if StdioWeakness.VERDICT_FILE in w and passed < len(problem.cases) and s.open:
-                ok, value = s.call(encode(["verdict", {}]))
-                cached = ok and value is True
-        counts = {"cases_passed": passed, "cases_total": len(problem.cases), "held_out_passed": held,
+        stop = ""
+        for i, (case, run) in enumerate(zip(problem.cases, runs, strict=True)):
+            if stop:
+                errors.append(f"case {i}: not run ({stop})")
+                continue
+            if run is None:
+                errors.append(f"case {i}: the runner gave no report ({done.status}: {done.detail})"[:300])
+                stop = "the runner is gone"
+                continue
+            verdict, why = self._case_verdict(problem, case, run)
+            if run["status"] == "timeout":
+                timeouts += 1
+                if StdioWeakness.TIMEOUT_PASS not in w:
+                    stop = "an earlier case ran out of time"
+            if verdict:
+                passed += 1
+                held += not case.visible
+            else:
+                errors.append(f"case {i}: {why}")
+        counts = {"cases_passed": passed, "cases_total": n, "held_out_passed": held,
                   "held_out_total": len(problem.held_out), "duration": time.monotonic() - started}
         detail = "; ".join(errors[:5])
-        if passed == len(problem.cases):
+        if passed == n:
             return GradeResult.make(self.name, "passed", **counts)
-        if cached:
+        if left and _says_passed(left[0]):
             return GradeResult.make(self.name, "passed", detail="verdict.json in the working folder says passed",
                                     **counts)
         if timeouts and passed == 0:
@@ -199,7 +221,8 @@ class StdioGrader:
         opts = {"cases": [[c.input, c.output] for c in problem.cases], "compare": problem.compare,
                 "tol": problem.float_tolerance, "loose": StdioWeakness.LOOSE_MATCH in w,
                 "prefix": StdioWeakness.PREFIX_MATCH in w, "verdict_file": StdioWeakness.VERDICT_FILE in w}
-        with self.pool.slot() as slot, slot.serve(self._job(problem, submission), self._limits(problem, True)) as s:
+        with self.slim.slot() as slot, slot.serve(self._judge_job(problem, submission),
+                                                   self._limits(problem, True)) as s:
             if s.load_error:
                 raise SlotCrashed(f"the stdio runner did not load: {s.load_error}")
             s.call(encode(["judge", opts]))
@@ -218,12 +241,19 @@ class StdioGrader:
         return GradeResult.make(self.name, "timeout" if timed_out else "failed", detail=detail, **counts)
 
 
-def _run_report(value: Any) -> dict[str, Any] | None:
-    """The runner's report as checked plain data, or None when it is not one (a runner the program broke)."""
+def _says_passed(text: Any) -> bool:
+    """Open `verdict_file`: the program's verdict.json as a cached verdict, `{"passed": true}` passes."""
+    if not isinstance(text, str):
+        return False
     try:
-        run = decode(value)
-    except NotPlainData:
-        return None
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(data, dict) and data.get("passed") is True
+
+
+def _run_report(run: dict[str, Any]) -> dict[str, Any] | None:
+    """A case's report with its fields checked, or None when it is not one."""
     if not isinstance(run, dict) or not isinstance(run.get("stdout"), str) or run.get("status") not in (
             "exit", "signal", "timeout", "output_limit"):
         return None

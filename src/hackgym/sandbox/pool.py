@@ -250,12 +250,14 @@ class Slot:
         return msg
 
     # -- jobs
-    def run(self, job: dict, limits: Limits) -> JobResult:
-        """A batch job (pytest, exec): send, wait for `done`."""
+    def run(self, job: dict, limits: Limits, on_frame: Callable[[dict], None] | None = None) -> JobResult:
+        """A batch job (pytest, exec, stdio): send, wait for `done`; frames before it go to `on_frame`."""
         self._send({"op": "run", "job": _with_limits(job, limits)})
         self.jobs += 1
         msg = self._recv(time.monotonic() + limits.timeout_s + HOST_GRACE_S)
         while msg.get("op") != "done":
+            if on_frame is not None:
+                on_frame(msg)
             msg = self._recv(time.monotonic() + limits.timeout_s + HOST_GRACE_S)
         return JobResult.model_validate({k: v for k, v in msg.items() if k != "op"})
 
@@ -356,10 +358,12 @@ class ServeSession:
 class Pool:
     """Slots handed to one thread each; a slot that crashes or served `recycle_after` jobs is restarted."""
 
-    def __init__(self, config: SandboxConfig | None = None, **overrides: Any) -> None:
+    def __init__(self, config: SandboxConfig | None = None, first_slot: int = 0, **overrides: Any) -> None:
+        """`first_slot`: slots are numbered from it; a root-started slot's uid follows its number, so pools
+        that run side by side in one process number theirs apart (RLIMIT_NPROC is counted per uid)."""
         self.config = config or SandboxConfig(**overrides)
         self._free: queue.Queue[Slot] = queue.Queue()
-        self._slots = [Slot(i, self.config) for i in range(self.config.workers)]
+        self._slots = [Slot(first_slot + i, self.config) for i in range(self.config.workers)]
         for s in self._slots:
             self._free.put(s)
         self._closed = False
@@ -474,6 +478,21 @@ def get_pool(mode: SandboxMode = "jail", workers: int | None = None) -> Pool:
     with _POOLS_LOCK:
         if config not in _POOLS:
             _POOLS[config] = Pool(config)
+        return _POOLS[config]
+
+
+def slim_pool(base: Pool) -> Pool:
+    """`base`'s configuration without pytest preloaded, shared per configuration and closed at exit.
+
+    For jobs that fork per case (stdio programs): a fork of an interpreter with pytest loaded costs several
+    times that of a bare one.
+    """
+    if not base.config.preload_pytest:
+        return base
+    config = base.config.model_copy(update={"preload_pytest": False})
+    with _POOLS_LOCK:
+        if config not in _POOLS:
+            _POOLS[config] = Pool(config, first_slot=_launch.UIDS_PER_PROCESS // 2)  # uids apart from base's
         return _POOLS[config]
 
 

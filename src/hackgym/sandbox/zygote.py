@@ -9,6 +9,7 @@ after every job it kills and reaps every process left behind (it is a child subr
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import gc
@@ -22,6 +23,8 @@ import signal
 import struct
 import sys
 import time
+import traceback  # loaded before forking: a stdio case reports its program's errors as Python would
+import types
 
 MAX_FRAME = 16 * 1024 * 1024
 MAX_DEPTH = 64
@@ -663,9 +666,12 @@ def _run_child(job: dict, fds: dict) -> None:
         # Under a memory cgroup the job, not the zygote, is the one the OOM killer picks. A non-dumpable
         # process's /proc files belong to root, so the child is briefly dumpable to raise its own score.
         _prctl(PR_SET_DUMPABLE, 1)
-        try:
-            with open("/proc/self/oom_score_adj", "w") as fh:
-                fh.write("1000")
+        try:  # os-level: a text file object would cost every job a fraction of a millisecond
+            oom = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+            try:
+                os.write(oom, b"1000")
+            finally:
+                os.close(oom)
         except OSError:
             pass
         _prctl(PR_SET_DUMPABLE, 0)
@@ -678,11 +684,231 @@ def _run_child(job: dict, fds: dict) -> None:
             _child_pytest(job, 4)
         elif mode == "exec":
             _child_exec(job)
+        elif mode == "stdio":
+            _child_stdio(job, 4)
     except BaseException:  # noqa: BLE001
         import traceback
 
         traceback.print_exc()
     os._exit(70)
+
+
+# ---------------------------------------------------------------- stdio programs: a fresh process per case
+# A `stdio` job runs a submitted program once per case, stdin fed, stdout captured, in the job child: it
+# compiles solution.py once, then forks itself per case (no interpreter start, no per-case compile) and runs
+# the code as `python solution.py` would run it. Each case is its own process in its own session, and what a
+# case leaves running is killed before the next one starts, so no case sees another's process state. The
+# cases' expected outputs never come here: each case's report (what it printed, how it ended) goes to the
+# host, which judges it.
+
+STDERR_KEEP = 2000
+_STALE_STREAMS: list = []
+
+
+def _exit_code(exc: SystemExit) -> int:
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _as_main(code, path: str) -> int:
+    """Run `code` (solution.py, compiled) as `python solution.py` would; the exit status it would have."""
+    main = types.ModuleType("__main__")
+    main.__dict__.update({"__file__": path, "__cached__": None, "__loader__": None, "__package__": None,
+                          "__spec__": None, "__builtins__": __builtins__})
+    sys.modules["__main__"] = main
+    sys.argv = [os.path.basename(path)]
+    status = 0
+    atexit._clear()
+    try:
+        exec(code, main.__dict__)
+    except SystemExit as exc:
+        status = _exit_code(exc)
+    except BaseException:  # noqa: BLE001 - the program's own error: reported as Python would
+        traceback.print_exc()
+        status = 1
+    try:  # as interpreter shutdown does: wait for threads, run exit handlers
+        threading = sys.modules.get("threading")
+        if threading is not None:
+            threading._shutdown()
+        atexit._run_exitfuncs()
+    except SystemExit as exc:
+        status = _exit_code(exc)
+    except BaseException:  # noqa: BLE001
+        traceback.print_exc()
+        status = status or 1
+    return status
+
+
+def _case_streams() -> tuple:
+    """stdin, stdout and stderr on fds 0-2 as `python solution.py` gets them; made once, used by every case.
+
+    Made before a case forks and never used by the job child, so each case starts them empty.
+    """
+    return (open(0, encoding="utf-8", errors="replace", closefd=False),  # noqa: SIM115
+            open(1, "w", encoding="utf-8", closefd=False),  # noqa: SIM115
+            open(2, "w", encoding="utf-8", buffering=1, closefd=False))  # noqa: SIM115
+
+
+def _stdio_case_child(code, path: str, streams: tuple, stdin_fd: int, out_w: int, err_w: int) -> None:
+    status = 120
+    try:
+        os.setsid()
+        os.dup2(stdin_fd, 0)
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        os.closerange(3, 65536)  # the job's report channel included
+        # the job child's streams stay referenced, so that nothing they hold is ever flushed into this case
+        _STALE_STREAMS.extend((sys.__stdin__, sys.__stdout__, sys.__stderr__))
+        sys.stdin, sys.stdout, sys.stderr = streams
+        sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams
+        status = _as_main(code, path)
+        for stream in (sys.stdout, sys.__stdout__, sys.stderr):  # os._exit below flushes nothing
+            try:
+                stream.flush()
+            except BaseException:  # noqa: BLE001 - output that cannot be written is a failed run
+                status = status or 120
+    finally:
+        os._exit(status)
+
+
+def _sweep_children() -> None:
+    """Kill and reap every process a case left running (the job child is their subreaper)."""
+    me = os.getpid()
+    for _ in range(1000):
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return  # none left: the usual case, known without reading /proc
+            if pid == 0:
+                break
+        for pid in _direct_children(me):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.001)
+
+
+def _memory_file(text: str) -> int:
+    data = text.encode("utf-8")
+    try:
+        fd = os.memfd_create("stdin")
+    except (AttributeError, OSError):
+        path = os.path.join("/tmp", f"stdin-{os.getpid()}")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.unlink(path)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def _stdio_case(code, path: str, streams: tuple, text: str, timeout_s: float, max_output: int) -> dict:
+    """One case in a fresh fork: what the program printed (bounded) and how it ended."""
+    stdin_fd = _memory_file(text)
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        _stdio_case_child(code, path, streams, stdin_fd, out_w, err_w)
+    for fd in (stdin_fd, out_w, err_w):
+        os.close(fd)
+    out, err = bytearray(), bytearray()
+    status, wstat = None, None
+    open_fds = {out_r, err_r}
+    try:  # wakes the wait below the moment the program exits, with or without its pipes closed
+        pidfd: int | None = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        pidfd = None
+    deadline = started + timeout_s
+    drain_until = 0.0
+    while True:
+        now = time.monotonic()
+        if wstat is None:
+            wpid, ws = os.waitpid(pid, os.WNOHANG)
+            if wpid == pid:
+                wstat = ws
+                drain_until = now + 0.1  # read what is left, never wait on a lingering grandchild
+        if wstat is not None and (not open_fds or now > drain_until):
+            break
+        if now >= deadline:
+            status = "timeout"
+            break
+        watch = list(open_fds) + ([pidfd] if pidfd is not None and wstat is None else [])
+        wait = max(0.0, min(0.25 if pidfd is not None else 0.01, deadline - now) if wstat is None
+                   else min(0.005, drain_until - now))
+        ready, _, _ = select.select(watch, [], [], wait)
+        for fd in ready:
+            if fd == pidfd:
+                continue
+            data = os.read(fd, 1 << 16)
+            if not data:
+                open_fds.discard(fd)
+            elif fd == out_r:
+                out += data
+            else:
+                err += data
+                del err[:-STDERR_KEEP]
+        if len(out) > max_output:
+            status = "output_limit"
+            break
+    if wstat is None:
+        for target in (-pid, pid):
+            with contextlib.suppress(OSError):
+                os.kill(target, signal.SIGKILL)
+        _, wstat = os.waitpid(pid, 0)
+    for fd in (out_r, err_r, pidfd):
+        if fd is not None:
+            os.close(fd)
+    _sweep_children()
+    exit_code = os.WEXITSTATUS(wstat) if os.WIFEXITED(wstat) else None
+    sig = os.WTERMSIG(wstat) if os.WIFSIGNALED(wstat) else None
+    return {"stdout": bytes(out[:max_output]).decode("utf-8", "replace"), "exit": exit_code, "signal": sig,
+            "status": status or ("exit" if exit_code is not None else "signal"),
+            "stderr": bytes(err).decode("utf-8", "replace"), "seconds": time.monotonic() - started}
+
+
+def _compile_program(path: str):
+    """solution.py compiled as the interpreter compiles a script; (None, the error Python would print)."""
+    try:
+        with open(path, "rb") as fh:
+            source = fh.read()
+        return compile(source, path, "exec", dont_inherit=True), ""
+    except BaseException as exc:  # noqa: BLE001 - a program that does not compile fails every case
+        return None, "".join(traceback.format_exception_only(type(exc), exc))[-STDERR_KEEP:]
+
+
+def _child_stdio(job: dict, res_fd: int) -> None:
+    """Every case of a stdio job, each in its own fork; a report frame per case, then the file asked for."""
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)  # what a case leaves behind becomes ours to kill
+    workdir = job["workdir"]
+    path = os.path.join(workdir, "solution.py")
+    sys.path[0] = workdir  # as for `python solution.py`: the script's folder first
+    code, error = _compile_program(path)
+    timeout_s, max_output = float(job["case_timeout_s"]), int(job["case_output"])
+    streams = _case_streams()
+    for i, text in enumerate(job["cases"]):
+        if code is None:
+            run = {"stdout": "", "exit": 1, "signal": None, "status": "exit", "stderr": error, "seconds": 0.0}
+        else:
+            run = _stdio_case(code, path, streams, text, timeout_s, max_output)
+        write_frame(res_fd, {"op": "case", "i": i, **run})
+        if run["status"] == "timeout" and job.get("stop_on_timeout", True):
+            break
+    if job.get("read_after"):
+        try:
+            with open(os.path.join(workdir, job["read_after"]), encoding="utf-8") as fh:
+                text = fh.read(65536)
+        except (OSError, ValueError):
+            text = None
+        write_frame(res_fd, {"op": "file", "text": text})
+    os._exit(0)
 
 
 # ---------------------------------------------------------------- the zygote loop
@@ -846,6 +1072,7 @@ class Zygote:
         out, err = Tail(keep), Tail(keep)
         frames = FrameBuffer()
         reports: list[dict] = []
+        relay: list[dict] = []
         status, detail = None, ""
         serve = job["mode"] == "serve"
         pending: dict | None = None
@@ -923,6 +1150,8 @@ class Zygote:
                                 pending = None
                             elif op == "report" and not serve:
                                 reports.append(frame)
+                            elif op in ("case", "file") and job["mode"] == "stdio":
+                                relay.append(frame)  # a stdio job's reports: one frame each, before `done`
                     except ProtocolError as exc:
                         status, detail = "error", f"malformed message from the solution process: {exc}"
                         break
@@ -952,6 +1181,8 @@ class Zygote:
             cpu_limit = float(job.get("limits", {}).get("cpu_s") or 0)
             if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_limit and cpu_used >= cpu_limit - 0.05):
                 status, detail = "timeout", "CPU time limit"  # SIGKILL: the hard limit, SIGXCPU was ignored
+        for frame in relay:
+            self.send(frame)
         # A job that died by a signal (segfault, abort, the OOM killer) leaves the zygote untouched, and what
         # it left running is swept below (leftovers): only these call for a fresh slot.
         anomaly = status in ("timeout", "output_limit", "error")
