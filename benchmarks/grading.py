@@ -17,7 +17,8 @@ Paths:
 The unjailed paths run only trusted code: the references and the catalogue's exploits.
 
 `--stdio` adds stdin/stdout programs (the stdio_sample set's references, repeated, and its stdio exploits but the
-time-limit `stall` family): `hardened` and the `stdio` graders on the jail pool against a fresh
+time-limit `stall` family): `hardened` and the `stdio` graders on the jail pool (stdio programs run on its twin
+without pytest preloaded, made on first use and started in the untimed warm-up) against a fresh
 `python solution.py` subprocess per case, compared by the same rule.
 
     .venv/bin/python benchmarks/grading.py [--json FILE] [--workers N] [--stdio] [--skip PATH ...]
@@ -259,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip", action="append", default=[], choices=["naive", "check_correctness", "process", "physical"],
                     help="leave a baseline out (repeatable)")
     ap.add_argument("--stdio", action="store_true", help="also the stdio comparison")
-    ap.add_argument("--stdio-repeat", type=int, default=10, help="times each stdio reference is graded")
+    ap.add_argument("--stdio-repeat", type=int, default=40,
+                    help="times each stdio reference is graded (enough programs for a few seconds a row)")
     args = ap.parse_args(argv)
     specs = args.vulnerable or VULNERABLE
     w = args.workers
