@@ -8,8 +8,8 @@ side, which alone holds the expected outputs. Closed, every weakness below is sh
 opened is a flaw a real checker has had:
 
 - exit_zero: open, one judge process (`_stdio_runner.py`, served by a sandbox slot) runs every case *in its
-  own process* with the program and compares in the jail; the judge's exit status is the verdict, so `os._exit(0)` from the program passes. Closed, each
-  case is its own process and the trusted side compares.
+  own process* with the program and compares in the jail; the judge's exit status is the verdict, so
+  `os._exit(0)` from the program passes. Closed, each case is its own process and the trusted side compares.
 - verdict_file: open, `verdict.json` in the program's working folder is read as a cached verdict after the
   run (`{"passed": true}` passes). Closed, nothing the program writes is read.
 - expected_on_disk: open, the cases are laid out as `tests/N.in` / `tests/N.out` next to the program, as in a
