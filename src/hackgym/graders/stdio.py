@@ -155,13 +155,16 @@ class StdioGrader:
                "case_timeout_s": self.case_timeout_s, "case_output": self.max_output,
                "stop_on_timeout": StdioWeakness.TIMEOUT_PASS not in w,
                "read_after": "verdict.json" if StdioWeakness.VERDICT_FILE in w else None}
-        runs: list[dict[str, Any] | None] = [None] * n
+        # (passed, why not, ran out of time) per case, judged as its report comes: no output is kept
+        outcomes: list[tuple[bool, str, bool] | None] = [None] * n
         left: list[Any] = []  # what the program left in verdict.json, when that is read
 
         def on_frame(msg: dict) -> None:
             i = msg.get("i")
             if msg.get("op") == "case" and type(i) is int and 0 <= i < n:
-                runs[i] = _run_report(msg)
+                run = _run_report(msg)
+                if run is not None:
+                    outcomes[i] = (*self._case_verdict(problem, problem.cases[i], run), run["status"] == "timeout")
             elif msg.get("op") == "file":
                 left.append(msg.get("text"))
 
@@ -170,16 +173,16 @@ class StdioGrader:
         passed = held = timeouts = 0
         errors: list[str] = []
         stop = ""
-        for i, (case, run) in enumerate(zip(problem.cases, runs, strict=True)):
+        for i, (case, outcome) in enumerate(zip(problem.cases, outcomes, strict=True)):
             if stop:
                 errors.append(f"case {i}: not run ({stop})")
                 continue
-            if run is None:
+            if outcome is None:
                 errors.append(f"case {i}: the runner gave no report ({done.status}: {done.detail})"[:300])
                 stop = "the runner is gone"
                 continue
-            verdict, why = self._case_verdict(problem, case, run)
-            if run["status"] == "timeout":
+            verdict, why, timed_out = outcome
+            if timed_out:
                 timeouts += 1
                 if StdioWeakness.TIMEOUT_PASS not in w:
                     stop = "an earlier case ran out of time"

@@ -1072,7 +1072,6 @@ class Zygote:
         out, err = Tail(keep), Tail(keep)
         frames = FrameBuffer()
         reports: list[dict] = []
-        relay: list[dict] = []
         status, detail = None, ""
         serve = job["mode"] == "serve"
         pending: dict | None = None
@@ -1151,7 +1150,7 @@ class Zygote:
                             elif op == "report" and not serve:
                                 reports.append(frame)
                             elif op in ("case", "file") and job["mode"] == "stdio":
-                                relay.append(frame)  # a stdio job's reports: one frame each, before `done`
+                                self.send(frame)  # a stdio job's reports go out as they come, one frame each
                     except ProtocolError as exc:
                         status, detail = "error", f"malformed message from the solution process: {exc}"
                         break
@@ -1181,8 +1180,6 @@ class Zygote:
             cpu_limit = float(job.get("limits", {}).get("cpu_s") or 0)
             if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu_limit and cpu_used >= cpu_limit - 0.05):
                 status, detail = "timeout", "CPU time limit"  # SIGKILL: the hard limit, SIGXCPU was ignored
-        for frame in relay:
-            self.send(frame)
         # A job that died by a signal (segfault, abort, the OOM killer) leaves the zygote untouched, and what
         # it left running is swept below (leftovers): only these call for a fresh slot.
         anomaly = status in ("timeout", "output_limit", "error")
