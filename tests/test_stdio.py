@@ -225,9 +225,10 @@ try:
     fresh = False
 except NameError:
     fresh = True
-print(seen, __name__, os.path.basename(__file__), sys.argv, sys.path[0] == os.getcwd(), fresh, input())
+print(seen, __name__, os.path.basename(__file__), sys.argv, sys.path[0] == os.getcwd(), fresh,
+      type(__builtins__).__name__, input())
 '''
-    cases = [{"input": f"{k}\n", "output": f"0 __main__ solution.py ['solution.py'] True True {k}\n",
+    cases = [{"input": f"{k}\n", "output": f"0 __main__ solution.py ['solution.py'] True True module {k}\n",
               "visible": k == 0} for k in range(3)]
     problem = Problem.model_validate(_record(cases=cases, compare="exact"))
     for spec in ("hardened", "stdio:none", "stdio:verdict_file+timeout_pass"):

@@ -719,7 +719,7 @@ def _as_main(code, path: str) -> int:
     """Run `code` (solution.py, compiled) as `python solution.py` would; the exit status it would have."""
     main = types.ModuleType("__main__")
     main.__dict__.update({"__file__": path, "__cached__": None, "__loader__": None, "__package__": None,
-                          "__spec__": None, "__builtins__": __builtins__})
+                          "__spec__": None, "__builtins__": sys.modules["builtins"]})
     sys.modules["__main__"] = main
     sys.argv = [os.path.basename(path)]
     status = 0
