@@ -555,13 +555,14 @@ def _install_rewrite_memo(rewrite) -> None:
 
 
 def _install_scan_memo(fixtures) -> None:
-    import types
-
     """A session's fixture scan of an unchanged default plugin module replays what the zygote's scan found, and
     that of an instance of an unchanged fixture-free pytest class finds nothing, as the zygote's scan did.
 
-    A module or class some conftest or plugin changed since (any name added, removed or rebound) is scanned afresh.
+    A module some conftest or plugin changed since (any name added, removed or rebound) is scanned afresh, and so
+    is a class, unless `_still_bare` finds only changes a scan ignores.
     """
+    import types
+
     scan = fixtures.FixtureManager.parsefactories
     notset = fixtures.NOTSET
 
