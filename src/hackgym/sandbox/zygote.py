@@ -517,6 +517,10 @@ def prepare_rewrite(paths: list[str]) -> None:
     except ImportError:
         return
     if not getattr(rewrite._rewrite_test, "hackgym_memo", False):
+        # a pytest whose _rewrite_test gives the source's hash with the code (9.x); an older one gives os.stat's
+        # result, which the memo could not give back as it would
+        if "bytes" not in str(getattr(rewrite._rewrite_test, "__annotations__", {}).get("return", "")):
+            return
         _install_rewrite_memo(rewrite)
     for path in paths:
         try:
@@ -1246,6 +1250,7 @@ def _remember_statement_lines(warm_up) -> None:
             probe = carrier(lines)
             if any(tb_source.get_statement_startend2(i, probe) != tb_source.get_statement_startend2(i, node)
                    for i in range(0, text.count("\n") + 1, 7)):
+                _LINENOS.clear()
                 return  # another pytest: its tracebacks parse as they always do
             _LINENOS[text] = lines
     except Exception:  # noqa: BLE001 - as above
