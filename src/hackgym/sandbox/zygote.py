@@ -383,6 +383,7 @@ _BARE: dict[int, tuple] = {}  # id(class) -> (class, fingerprint, values) of pyt
 # pyc keyed by the source's hash, kept here because no job may write a cache that a later job reads
 _REWRITTEN: dict[tuple[str, bytes], object] = {}
 _REWRITTEN_KEEP = 64
+_LINENOS: dict[str, list[int]] = {}  # source text -> its statements' line numbers, as pytest's traceback code finds
 _REWRITE_HITS = [0]  # in a job child: imports answered from _REWRITTEN (its report says how many)
 _LINENOS_HITS = [0]  # in a job child: traceback sources answered from _LINENOS
 
@@ -781,23 +782,6 @@ def _stdio_case_child(code, path: str, streams: tuple, stdin_fd: int, out_w: int
         os._exit(status)
 
 
-def _sweep_children() -> None:
-    """Kill and reap every process a case left running (the job child is their subreaper)."""
-    me = os.getpid()
-    for _ in range(1000):
-        while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return  # none left: the usual case, known without reading /proc
-            if pid == 0:
-                break
-        for pid in _direct_children(me):
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.001)
-
-
 def _memory_file(text: str) -> int:
     data = text.encode("utf-8")
     try:
@@ -871,7 +855,7 @@ def _stdio_case(code, path: str, streams: tuple, text: str, timeout_s: float, ma
     for fd in (out_r, err_r, pidfd):
         if fd is not None:
             os.close(fd)
-    _sweep_children()
+    reap_all(in_pid_namespace=False)  # what the case left running (the job child is their subreaper)
     exit_code = os.WEXITSTATUS(wstat) if os.WIFEXITED(wstat) else None
     sig = os.WTERMSIG(wstat) if os.WIFSIGNALED(wstat) else None
     return {"stdout": bytes(out[:max_output]).decode("utf-8", "replace"), "exit": exit_code, "signal": sig,
@@ -1201,9 +1185,6 @@ class Zygote:
             "duration": time.monotonic() - started,
             "anomaly": anomaly,
         }
-
-
-_LINENOS: dict[str, list[int]] = {}  # source text -> its statements' line numbers, as pytest's traceback code finds
 
 
 def _remember_statement_lines(warm_up) -> None:
