@@ -96,11 +96,12 @@ class _Candidate:
 class HardenedGrader:
     name = "hardened"
 
-    def __init__(self, pool: Pool, limits: Limits | None = None) -> None:
+    def __init__(self, pool: Pool, limits: Limits | None = None, share_stdio_process: bool = True) -> None:
         self.pool = pool
         self.limits = limits or Limits(timeout_s=60.0, call_timeout_s=5.0, cpu_s=30.0)
-        # a stdio program gets the same guarantee by its own path: run jailed per case, compared here
-        self.stdio = StdioGrader(pool, frozenset(), name=self.name)
+        # a stdio program gets the same guarantee by its own path: run jailed, compared here. Its cases share
+        # one process, as a function's calls do, for as long as each ends as it would in a fresh one.
+        self.stdio = StdioGrader(pool, frozenset(), name=self.name, share_process=share_stdio_process)
 
     def grade(self, problem: Problem, submission: Submission) -> GradeResult:
         return self._grade_one(problem, submission)

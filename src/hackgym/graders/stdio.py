@@ -31,11 +31,11 @@ import time
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..problems import Problem
 from ..sandbox import Limits, Pool, encode
-from ..sandbox.pool import SlotCrashed, slim_pool
+from ..sandbox.pool import JobResult, SlotCrashed, slim_pool
 from ..submission import SOLUTION_FILE, Submission
 from . import _stdio_match
 from ._stdio_match import judged
@@ -84,9 +84,13 @@ class StdioGrader:
 
     def __init__(self, pool: Pool, weaknesses: frozenset[StdioWeakness] = frozenset(), name: str | None = None,
                  case_timeout_s: float = CASE_TIMEOUT_S, max_output: int = MAX_OUTPUT,
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, share_process: bool = False) -> None:
         self.pool = pool
         self.weaknesses = frozenset(weaknesses)
+        if share_process and self.weaknesses:
+            raise ValueError("share_process is for the hardened path: open weaknesses read files and exit "
+                             "statuses a shared process would change")
+        self.share_process = share_process
         self.name = name or stdio_spec_name(self.weaknesses)
         self.case_timeout_s = case_timeout_s
         self.max_output = max_output
@@ -143,7 +147,11 @@ class StdioGrader:
                                     duration=time.monotonic() - started)
 
     def _per_case(self, problem: Problem, submission: Submission, started: float) -> GradeResult:
-        """A `stdio` job: the sandbox runs each case in a fresh process and reports; the verdict is made here."""
+        """A `stdio` job: the sandbox runs each case in a fresh process and reports; the verdict is made here.
+
+        With `share_process`, cases first run one after another in one process; from the first case that does
+        not end cleanly there (see the sandbox's `_stdio_shared`), that case and the rest run in fresh processes.
+        """
         w = self.weaknesses
         n = len(problem.cases)
         files = dict(submission.files)
@@ -151,25 +159,17 @@ class StdioGrader:
             for i, case in enumerate(problem.cases, start=1):
                 files[f"tests/{i}.in"] = case.input
                 files[f"tests/{i}.out"] = case.output
-        job = {"mode": "stdio", "files": files, "cases": [c.input for c in problem.cases],
-               "case_timeout_s": self.case_timeout_s, "case_output": self.max_output,
-               "stop_on_timeout": StdioWeakness.TIMEOUT_PASS not in w,
-               "read_after": "verdict.json" if StdioWeakness.VERDICT_FILE in w else None}
         # (passed, why not, ran out of time) per case, judged as its report comes: no output is kept
         outcomes: list[tuple[bool, str, bool] | None] = [None] * n
         left: list[Any] = []  # what the program left in verdict.json, when that is read
-
-        def on_frame(msg: dict) -> None:
-            i = msg.get("i")
-            if msg.get("op") == "case" and type(i) is int and 0 <= i < n:
-                run = _run_report(msg)
-                if run is not None:
-                    outcomes[i] = (*self._case_verdict(problem, problem.cases[i], run), run["status"] == "timeout")
-            elif msg.get("op") == "file":
-                left.append(msg.get("text"))
-
-        with self.slim.slot() as slot:
-            done = slot.run(job, self._limits(problem, False), on_frame)
+        done = self._run_cases(problem, files, 0, self.share_process, outcomes, left)
+        if self.share_process:
+            restart = done.restart if done.restart is not None else next(
+                (i for i, o in enumerate(outcomes) if o is None), None)
+            if restart is not None and done.restart is None and done.result.status == "timeout":
+                outcomes[restart] = (*self._case_verdict(problem, problem.cases[restart], _TIMED_OUT), True)
+            elif restart is not None:
+                done = self._run_cases(problem, files, restart, False, outcomes, left)
         passed = held = timeouts = 0
         errors: list[str] = []
         stop = ""
@@ -178,7 +178,7 @@ class StdioGrader:
                 errors.append(f"case {i}: not run ({stop})")
                 continue
             if outcome is None:
-                errors.append(f"case {i}: the runner gave no report ({done.status}: {done.detail})"[:300])
+                errors.append(f"case {i}: the runner gave no report ({done.result.status}: {done.result.detail})"[:300])
                 stop = "the runner is gone"
                 continue
             verdict, why, timed_out = outcome
@@ -202,6 +202,35 @@ class StdioGrader:
         if timeouts and passed == 0:
             return GradeResult.make(self.name, "timeout", detail=detail, **counts)
         return GradeResult.make(self.name, "failed", detail=detail, **counts)
+
+    def _run_cases(self, problem: Problem, files: dict[str, str], first: int, shared: bool,
+                   outcomes: list[tuple[bool, str, bool] | None], left: list[Any]) -> _Ran:
+        """One `stdio` job for cases `first`.., each judged into `outcomes` as its report comes."""
+        w = self.weaknesses
+        cases = problem.cases[first:]
+        job = {"mode": "stdio", "files": files, "cases": [c.input for c in cases],
+               "case_timeout_s": self.case_timeout_s, "case_output": self.max_output,
+               "stop_on_timeout": StdioWeakness.TIMEOUT_PASS not in w,
+               "read_after": "verdict.json" if StdioWeakness.VERDICT_FILE in w else None, "shared": shared}
+        restart: list[int] = []
+
+        def on_frame(msg: dict) -> None:
+            i = msg.get("i")
+            if msg.get("op") == "file" and not shared:
+                left.append(msg.get("text"))
+            if type(i) is not int or not 0 <= i < len(cases):
+                return
+            if msg.get("op") == "case" and not restart:
+                run = _run_report(msg)
+                if run is not None:
+                    verdict = self._case_verdict(problem, cases[i], run)
+                    outcomes[first + i] = (*verdict, run["status"] == "timeout")
+            elif msg.get("op") == "unshared" and shared and not restart:
+                restart.append(first + i)
+
+        with self.slim.slot() as slot:
+            result = slot.run(job, self._limits(problem, False), on_frame)
+        return _Ran(result, restart[0] if restart else None)
 
     def _case_verdict(self, problem: Problem, case: Any, run: dict[str, Any]) -> tuple[bool, str]:
         w = self.weaknesses
@@ -242,6 +271,14 @@ class StdioGrader:
             return GradeResult.make(self.name, "passed", detail="the judge exited with status 0", **counts)
         detail = done.get("detail") or f"the judge exited with status {done.get('exit_code')}"
         return GradeResult.make(self.name, "timeout" if timed_out else "failed", detail=detail, **counts)
+
+
+class _Ran(NamedTuple):
+    result: JobResult
+    restart: int | None  # a shared job: the first case its process could not run as a fresh one would
+
+
+_TIMED_OUT = {"status": "timeout", "stdout": "", "stderr": "", "exit": None, "signal": None}
 
 
 def _says_passed(text: Any) -> bool:

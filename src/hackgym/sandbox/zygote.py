@@ -9,6 +9,7 @@ after every job it kills and reaps every process left behind (it is a child subr
 
 from __future__ import annotations
 
+import _signal  # the C functions under `signal`: no enum made per call
 import atexit
 import contextlib
 import ctypes
@@ -875,13 +876,21 @@ def _compile_program(path: str):
 
 
 def _child_stdio(job: dict, res_fd: int) -> None:
-    """Every case of a stdio job, each in its own fork; a report frame per case, then the file asked for."""
+    """Every case of a stdio job, each in its own fork; a report frame per case, then the file asked for.
+
+    With `shared`, cases run in this process instead (`_stdio_shared`) for as long as that gives what a fresh
+    process would; the first case that does not end cleanly ends the job, and the host runs it and the rest
+    again in a job without `shared`.
+    """
     _prctl(PR_SET_CHILD_SUBREAPER, 1)  # what a case leaves behind becomes ours to kill
     workdir = job["workdir"]
     path = os.path.join(workdir, "solution.py")
     sys.path[0] = workdir  # as for `python solution.py`: the script's folder first
     code, error = _compile_program(path)
     timeout_s, max_output = float(job["case_timeout_s"]), int(job["case_output"])
+    if job.get("shared") and code is not None:
+        _stdio_shared(code, path, job["cases"], max_output, res_fd)
+        os._exit(0)
     streams = _case_streams()
     for i, text in enumerate(job["cases"]):
         if code is None:
@@ -899,6 +908,190 @@ def _child_stdio(job: dict, res_fd: int) -> None:
             text = None
         write_frame(res_fd, {"op": "file", "text": text})
     os._exit(0)
+
+
+# ---------------------------------------------------------------- stdio programs: cases sharing a process
+# A `shared` stdio job runs its cases one after another in the job child itself: no fork, no exit, so a case
+# costs its program and a few system calls. Between cases the process is put back as a fresh
+# `python solution.py` would find it: the modules, builtins and `sys` as they were, streams new, working
+# folder, environment, signal handlers and timers restored. A case's report counts only when the program
+# ended with status 0 and nothing outlived it that cannot be put back (threads, changed limits); otherwise
+# the job stops after reporting `unshared`, and the host runs that case and the rest each in a fresh process.
+# The program controls this process, frames included, as it does every process it runs in; what it can
+# claim is what it could print, since expected outputs never enter the jail.
+
+
+_VERSION_OFFSET = 3 * ctypes.sizeof(ctypes.c_void_p)  # in a dict: after the refcount, the type and ma_used
+
+
+def _version_probe(d: dict) -> ctypes.c_uint64:
+    """A live view of CPython's version tag of `d` (PEP 509), which changes with every change to the dict.
+
+    Read in place, a check touches no value: comparing dicts would write every value's reference count, and
+    after a fork each write to a page shared with the zygote copies that page.
+    """
+    return ctypes.c_uint64.from_address(id(d) + _VERSION_OFFSET)
+
+
+def _versions_usable() -> bool:
+    """Whether this interpreter's dicts carry a version tag where `_version_probe` reads (3.11-3.13 do)."""
+    probe: dict = {}
+    view = _version_probe(probe)
+    seen = [view.value]
+    for change in (lambda: probe.__setitem__("a", 1), lambda: probe.__setitem__("a", 2), lambda: probe.pop("a")):
+        change()
+        seen.append(view.value)
+    return len(set(seen)) == 4 and view.value == seen[-1]
+
+
+class _Noted:
+    """The zygote's module state, copied once before any fork: what a `shared` stdio job puts back after a case.
+
+    The dicts: sys.modules, the importers' cache and every module's namespace. Each has its copy, a probe of
+    its version and the version that matches the copy (in a ctypes array: reading it writes no shared page).
+    """
+
+    def __init__(self) -> None:
+        self.dicts = [sys.modules, sys.path_importer_cache] + [
+            m.__dict__ for m in list(sys.modules.values()) if isinstance(getattr(m, "__dict__", None), dict)]
+        self.copies = [dict(d) for d in self.dicts]
+        self.usable = _versions_usable()
+        self.probes = [_version_probe(d) for d in self.dicts] if self.usable else []
+        self.versions = (ctypes.c_uint64 * len(self.dicts))(*(p.value for p in self.probes))
+
+
+_NOTED: list[_Noted] = []
+
+
+def note_process_state() -> None:
+    _NOTED[:] = [_Noted()]
+
+
+_RLIMITS = [getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")]
+
+
+class _ProcessState:
+    """What a fresh `python solution.py` finds, noted before the first case; `restore` puts it back.
+
+    Module state comes from the zygote's note (a dict the job child changed since, `sys` for one, is copied
+    afresh); the rest (environment, limits, signal handlers, working folder) is noted here.
+    """
+
+    def __init__(self, workdir: str) -> None:
+        self.workdir = workdir
+        noted = _NOTED[0] if _NOTED else _Noted()
+        self.noted = noted
+        self.copies = {}  # the dicts this job child changed before its first case (sys, for one): copied now
+        for i in self._changed():
+            self.copies[i] = dict(noted.dicts[i])
+            noted.versions[i] = noted.probes[i].value  # this process's copy of the note: no other sees it
+        self.lists = [(xs, list(xs)) for xs in (sys.path, sys.argv, sys.meta_path, sys.path_hooks)]
+        self.environ = dict(os.environ._data)  # the bytes behind os.environ: compared without decoding
+        self.umask = os.umask(0o022)
+        os.umask(self.umask)
+        self.recursion = sys.getrecursionlimit()
+        self.digits = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
+        self.switch = sys.getswitchinterval()
+        self.gc = (gc.isenabled(), gc.get_threshold())
+        self.handlers = [(sig, _signal.getsignal(sig)) for sig in _signal.valid_signals()
+                         if sig not in (signal.SIGKILL, signal.SIGSTOP)]
+        self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        self.limits = [resource.getrlimit(r) for r in _RLIMITS]
+
+    def _changed(self) -> list[int]:
+        noted = self.noted
+        if noted.usable:
+            versions = noted.versions
+            return [i for i, probe in enumerate(noted.probes) if probe.value != versions[i]]
+        return [i for i, d in enumerate(noted.dicts) if d != self.copies.get(i, noted.copies[i])]
+
+    def restore(self) -> str:
+        """Put the process back; what could not be put back (then no later case may share it), or ""."""
+        noted = self.noted
+        for i in self._changed():  # sys.modules first: what the case imported is imported afresh by the next
+            d = noted.dicts[i]
+            d.clear()
+            d.update(self.copies.get(i, noted.copies[i]))
+            if noted.usable:
+                noted.versions[i] = noted.probes[i].value
+        if len(os.listdir("/proc/self/task")) > 1:
+            return "a thread outlived the case"
+        if [resource.getrlimit(r) for r in _RLIMITS] != self.limits:
+            return "the case changed a resource limit"
+        for which in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
+            signal.setitimer(which, 0)
+        for sig, handler in self.handlers:
+            if handler is not None and _signal.getsignal(sig) is not handler:
+                _signal.signal(sig, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
+        for current, saved in self.lists:
+            current[:] = saved
+        if os.environ._data != self.environ:
+            os.environ.clear()
+            os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in self.environ.items()})
+        os.chdir(self.workdir)
+        os.umask(self.umask)
+        sys.setrecursionlimit(self.recursion)
+        if self.digits is not None:
+            sys.set_int_max_str_digits(self.digits)
+        sys.setswitchinterval(self.switch)
+        sys.settrace(None)
+        sys.setprofile(None)
+        (gc.enable if self.gc[0] else gc.disable)()
+        gc.set_threshold(*self.gc[1])
+        return ""
+
+
+def _rewind(fd: int, data: bytes = b"") -> None:
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+    os.lseek(fd, 0, os.SEEK_SET)
+
+
+def _shared_case(code, path: str, fds: tuple[int, int, int], text: str, max_output: int) -> dict:
+    """One case in this process: stdin from memory, stdout and stderr into memory files (no reader needed)."""
+    stdin_fd, out_fd, err_fd = fds
+    _rewind(stdin_fd, text.encode("utf-8"))
+    _rewind(out_fd)
+    _rewind(err_fd)
+    for fd, target in ((stdin_fd, 0), (out_fd, 1), (err_fd, 2)):
+        os.dup2(fd, target)
+    streams = _case_streams()  # new each case: nothing the last case left buffered reaches this one
+    sys.stdin, sys.stdout, sys.stderr = streams
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams
+    started = time.monotonic()
+    status = _as_main(code, path)
+    for stream in (sys.stdout, sys.__stdout__, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001
+            status = status or 120
+    seconds = time.monotonic() - started
+    reap_all(in_pid_namespace=False)  # what the case started, as after a forked case
+    size = os.fstat(out_fd).st_size
+    out = os.pread(out_fd, min(size, max_output), 0)
+    err_size = os.fstat(err_fd).st_size
+    err = os.pread(err_fd, min(err_size, STDERR_KEEP), max(0, err_size - STDERR_KEEP))
+    return {"stdout": out.decode("utf-8", "replace"), "exit": status, "signal": None,
+            "status": "output_limit" if size > max_output else "exit",
+            "stderr": err.decode("utf-8", "replace"), "seconds": seconds}
+
+
+def _stdio_shared(code, path: str, cases: list, max_output: int, res_fd: int) -> None:
+    state = _ProcessState(os.getcwd())
+    fds = (_memory_file(""), _memory_file(""), _memory_file(""))
+    write_frame(res_fd, {"op": "start"})  # the zygote times each case from here on
+    for i, text in enumerate(cases):
+        run = _shared_case(code, path, fds, text, max_output)
+        why = "" if run["status"] == "exit" and run["exit"] == 0 else "the case did not end with status 0"
+        why = why or state.restore()
+        if why:
+            write_frame(res_fd, {"op": "unshared", "i": i, "why": why})
+            return
+        write_frame(res_fd, {"op": "case", "i": i, **run})
 
 
 # ---------------------------------------------------------------- the zygote loop
@@ -1071,8 +1264,16 @@ class Zygote:
         drain_until = None
         open_fds = {out_r, err_r, res_r}
         pidfd = self.pidfd
+        # a shared stdio job's cases run in the job child itself: each case's time runs from the last report
+        shared = job["mode"] == "stdio" and bool(job.get("shared"))
+        case_timeout = float(job.get("case_timeout_s", wall))
+        case_clock: float | None = None
+        next_case = 0
         while status is None:
             now = time.monotonic()
+            if case_clock is not None and now - case_clock > case_timeout and exit_status is None:
+                status, detail = "timeout", f"case {next_case} ran past {case_timeout:g}s"
+                break
             if exit_status is None:
                 wpid, wstat, usage = os.wait4(pid, os.WNOHANG)
                 cpu_used = usage.ru_utime + usage.ru_stime
@@ -1095,6 +1296,8 @@ class Zygote:
             if exit_status is None and pidfd is not None:
                 watch.append(pidfd)  # wakes us the moment the job exits, even with all its pipes closed
             limit = deadline if pending is None else min(deadline, pending_since + call_timeout)
+            if case_clock is not None:
+                limit = min(limit, case_clock + case_timeout)
             idle = 0.25 if pidfd is not None else 0.005
             wait = min(max(0.0, limit - now), 0.02 if exit_status is not None else idle)
             try:
@@ -1139,6 +1342,16 @@ class Zygote:
                                 pending = None
                             elif op == "report" and not serve:
                                 reports.append(frame)
+                            elif shared and op in ("start", "case", "unshared"):
+                                if (op == "start") != (case_clock is None) or (
+                                        op != "start" and frame.get("i") != next_case):
+                                    raise ProtocolError(f"{op} out of turn (case {next_case} was next)")
+                                if op != "start":
+                                    self.send(frame)
+                                next_case += op == "case"
+                                case_clock = time.monotonic()
+                                if op == "unshared":  # nothing more may come: the job is over
+                                    next_case = -1
                             elif op in ("case", "file") and job["mode"] == "stdio":
                                 self.send(frame)  # a stdio job's reports go out as they come, one frame each
                     except ProtocolError as exc:
@@ -1320,6 +1533,7 @@ def main(argv: list[str]) -> None:
     # The first compile() of an interpreter builds the ~120 classes of its AST types (~1.2 ms): done here, once,
     # not in every job child that compiles a submission.
     compile("pass", "<zygote>", "exec")
+    note_process_state()
     # Everything loaded so far lives as long as the zygote: keep it out of the job's garbage collections
     # (pytest runs gc.collect() at exit) and its pages shared after fork.
     gc.collect()
