@@ -663,12 +663,12 @@ def _run_child(job: dict, fds: dict) -> None:
         os.dup2(fds["req_r"], 3)
         os.dup2(fds["res_w"], 4)
         os.closerange(5, 65536)
-        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
-        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-        sys.stdin = open(0, closefd=False)  # noqa: SIM115
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, signal.SIG_DFL)
+        if job["mode"] != "stdio":  # a stdio job gives each case its own streams
+            sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+            sys.stdin = open(0, closefd=False)  # noqa: SIM115
+        for sig in (signal.SIGPIPE, signal.SIGTERM, signal.SIGINT):
+            _signal.signal(sig, _signal.SIG_DFL)
         os.chdir(job["cwd"])
         # Under a memory cgroup the job, not the zygote, is the one the OOM killer picks. A non-dumpable
         # process's /proc files belong to root, so the child is briefly dumpable to raise its own score.
@@ -710,6 +710,7 @@ def _run_child(job: dict, fds: dict) -> None:
 
 STDERR_KEEP = 2000
 _STALE_STREAMS: list = []
+_OUT_OF_MEMORY: list = []  # [True] once a program's uncaught error was a MemoryError
 
 
 def _exit_code(exc: SystemExit) -> int:
@@ -735,9 +736,10 @@ def _as_main(code, path: str) -> int:
         exec(code, main.__dict__)
     except SystemExit as exc:
         status = _exit_code(exc)
-    except BaseException:  # noqa: BLE001 - the program's own error: reported as Python would
+    except BaseException as exc:  # noqa: BLE001 - the program's own error: reported as Python would
         traceback.print_exc()
         status = 1
+        _OUT_OF_MEMORY[:] = [isinstance(exc, MemoryError)]
     try:  # as interpreter shutdown does: wait for threads, run exit handlers
         threading = sys.modules.get("threading")
         if threading is not None:
@@ -914,9 +916,11 @@ def _child_stdio(job: dict, res_fd: int) -> None:
 # A `shared` stdio job runs its cases one after another in the job child itself: no fork, no exit, so a case
 # costs its program and a few system calls. Between cases the process is put back as a fresh
 # `python solution.py` would find it: the modules, builtins and `sys` as they were, streams new, working
-# folder, environment, signal handlers and timers restored. A case's report counts only when the program
-# ended with status 0 and nothing outlived it that cannot be put back (threads, changed limits); otherwise
-# the job stops after reporting `unshared`, and the host runs that case and the rest each in a fresh process.
+# folder, environment, signal handlers and timers restored. A case's report counts when the program ended
+# in this process (an exit status, an error, too much output) and nothing outlived it that cannot be put back
+# (threads, changed limits), and when it did not run out of memory; otherwise the job stops after reporting
+# `unshared`, and the host runs that case and the rest each in a fresh process, as it does when the program
+# ends the process itself (os._exit, a signal) or runs out of time.
 # The program controls this process, frames included, as it does every process it runs in; what it can
 # claim is what it could print, since expected outputs never enter the jail.
 
@@ -1086,7 +1090,7 @@ def _stdio_shared(code, path: str, cases: list, max_output: int, res_fd: int) ->
     write_frame(res_fd, {"op": "start"})  # the zygote times each case from here on
     for i, text in enumerate(cases):
         run = _shared_case(code, path, fds, text, max_output)
-        why = "" if run["status"] == "exit" and run["exit"] == 0 else "the case did not end with status 0"
+        why = "the program ran out of memory" if _OUT_OF_MEMORY else ""  # perhaps for what earlier cases left
         why = why or state.restore()
         if why:
             write_frame(res_fd, {"op": "unshared", "i": i, "why": why})
@@ -1112,6 +1116,15 @@ def _wipe(path: str) -> None:
     """Delete everything below `path` (kept itself), whatever modes the job gave its files and folders."""
     if not os.path.isdir(path) or os.path.islink(path):
         return
+    try:  # the usual case, a folder of plain files or none: one listing, no walk
+        with os.scandir(path) as listing:
+            entries = [(entry.path, entry.is_dir(follow_symlinks=False)) for entry in listing]
+        if not any(is_dir for _, is_dir in entries):
+            for name, _ in entries:
+                os.unlink(name)
+            return
+    except OSError:
+        pass  # a folder made unreadable, a file that would not go: the walk below
     with contextlib.suppress(OSError):
         os.chmod(path, 0o700)
     for root, dirs, _ in os.walk(path):  # top-down: make each folder listable before it is entered
@@ -1269,16 +1282,18 @@ class Zygote:
         case_timeout = float(job.get("case_timeout_s", wall))
         case_clock: float | None = None
         next_case = 0
+        may_have_exited = True
         while status is None:
             now = time.monotonic()
             if case_clock is not None and now - case_clock > case_timeout and exit_status is None:
                 status, detail = "timeout", f"case {next_case} ran past {case_timeout:g}s"
                 break
-            if exit_status is None:
+            if exit_status is None and may_have_exited:
                 wpid, wstat, usage = os.wait4(pid, os.WNOHANG)
                 cpu_used = usage.ru_utime + usage.ru_stime
                 if wpid == pid:
                     exit_status = wstat
+                may_have_exited = pidfd is None  # else the pidfd says when: wait4 costs an import per call
             if exit_status is not None:
                 # the job is over: read what it left in the pipes, but never wait on a lingering grandchild
                 drain_until = drain_until or now + 0.2
@@ -1306,6 +1321,7 @@ class Zygote:
                 continue
             for fd in ready:
                 if fd == pidfd:
+                    may_have_exited = True
                     continue
                 if fd == self.host_in:
                     msg = read_frame(self.host_in)
