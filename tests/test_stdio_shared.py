@@ -248,8 +248,9 @@ def test_a_leaking_probe_would_be_caught(shared):
     assert r.status == "failed" and r.cases_passed == 1, r.detail
 
 
-# State that a fresh process would not see but the restore does not cover: each leaks into later cases now.
-# Each program prints "ok" when it finds the state as a fresh process does, then changes it.
+# State held outside module namespaces: the contents of containers modules hold, C-level settings, open
+# descriptors, context variables. Each program prints "ok" when it finds the state as a fresh process does,
+# then changes it; the shared process must put it back or hand the rest of the cases to fresh processes.
 OUTSIDE_PROGRAMS = {
     "warnings_filters": ('''import warnings
 input()
@@ -287,11 +288,57 @@ input()
 print("LEAK" if faulthandler.is_enabled() else "ok")
 faulthandler.enable()
 ''', "faulthandler stays enabled in later cases"),
+    "tracemalloc": ('''import tracemalloc
+input()
+print("LEAK" if tracemalloc.is_tracing() else "ok")
+tracemalloc.start()
+''', "tracemalloc keeps tracing"),
+    "nice": ('''import os
+input()
+print("LEAK" if os.getpriority(os.PRIO_PROCESS, 0) != 0 else "ok")
+os.nice(1)
+''', "a priority cannot be raised back"),
+    "locale": ('''import locale
+input()
+print("LEAK" if locale.setlocale(locale.LC_COLLATE) != "C" else "ok")
+locale.setlocale(locale.LC_COLLATE, "C.UTF-8")  # raises (and fails the case) where the locale is missing
+''', "the C locale stays changed"),
+    "asyncgen_hooks": ('''import sys
+input()
+print("LEAK" if sys.get_asyncgen_hooks().firstiter is not None else "ok")
+sys.set_asyncgen_hooks(firstiter=lambda agen: None)
+''', "asynchronous generator hooks stay set"),
+    "coroutine_origin_depth": ('''import sys
+input()
+print("LEAK" if sys.get_coroutine_origin_tracking_depth() else "ok")
+sys.set_coroutine_origin_tracking_depth(5)
+''', "the coroutine origin depth stays set"),
+    "wakeup_fd": ('''import os, signal
+input()
+r, w = os.pipe()
+os.set_blocking(w, False)
+print("LEAK" if signal.set_wakeup_fd(w) != -1 else "ok")
+''', "the wakeup fd stays set"),
+    "open_descriptor": ('''import os
+input()
+try:
+    os.fstat(50)
+    print("LEAK")
+except OSError:
+    print("ok")
+os.dup2(0, 50, inheritable=False)
+''', "a descriptor the case opened stays open"),
+    "re_cache": ('''import re
+input()
+print("LEAK" if any("hg-marker" in str(k) for k in re._cache) else "ok")
+re.compile("hg-marker")
+''', "re's cache keeps the case's patterns"),
 }
+KNOWN_LEAKS = {"audit_hook"}  # documented in docs/sandbox.md: an audit hook cannot be removed in a process
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason))
+    pytest.param(name, marks=[pytest.mark.xfail(strict=True, reason=reason)] if name in KNOWN_LEAKS else [])
     for name, (_, reason) in OUTSIDE_PROGRAMS.items()])
 def test_state_outside_the_restored_list_does_not_leak(shared, fresh, name):
     """A fresh process prints "ok" in every case; so must the shared one (or it must send the case fresh)."""
@@ -430,11 +477,10 @@ IN_TURN = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="the zygote takes any frame in turn from fd 4, which the program holds in a "
-                   "shared job: a claimed right answer for the running case (and for later cases it never ran) is "
-                   "judged, while the program printed a wrong one; fresh, every case fails")
 @pytest.mark.parametrize("name", list(IN_TURN))
 def test_forged_reports_in_turn_change_nothing(shared, fresh, name):
+    """A report in turn is taken, but what it claims was printed is not: the zygote reads each case's output
+    from the file the case printed into, so a forged report can only end a case early."""
     problem = _problem(ANSWERS)
     sub = _forger(IN_TURN[name])
     got, want = shared.grade(problem, sub), fresh.grade(problem, sub)

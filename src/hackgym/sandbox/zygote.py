@@ -9,10 +9,14 @@ after every job it kills and reaps every process left behind (it is a child subr
 
 from __future__ import annotations
 
+import _contextvars
+import _locale
 import _signal  # the C functions under `signal`: no enum made per call
+import _tracemalloc
 import atexit
 import contextlib
 import ctypes
+import faulthandler
 import gc
 import json
 import math
@@ -662,7 +666,10 @@ def _run_child(job: dict, fds: dict) -> None:
         os.dup2(fds["err_w"], 2)
         os.dup2(fds["req_r"], 3)
         os.dup2(fds["res_w"], 4)
-        os.closerange(5, 65536)
+        if "case_out" in fds:  # a shared stdio job: the files each case prints into
+            os.dup2(fds["case_out"], _CASE_OUT)
+            os.dup2(fds["case_err"], _CASE_ERR)
+        os.closerange(_CASE_IN if "case_out" in fds else 5, 65536)
         if job["mode"] != "stdio":  # a stdio job gives each case its own streams
             sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
             sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
@@ -891,7 +898,7 @@ def _child_stdio(job: dict, res_fd: int) -> None:
     code, error = _compile_program(path)
     timeout_s, max_output = float(job["case_timeout_s"]), int(job["case_output"])
     if job.get("shared") and code is not None:
-        _stdio_shared(code, path, job["cases"], max_output, res_fd)
+        _stdio_shared(code, path, job["cases"], 3, res_fd)
         os._exit(0)
     streams = _case_streams()
     for i, text in enumerate(job["cases"]):
@@ -951,14 +958,21 @@ def _versions_usable() -> bool:
 class _Noted:
     """The zygote's module state, copied once before any fork: what a `shared` stdio job puts back after a case.
 
-    The dicts: sys.modules, the importers' cache and every module's namespace. Each has its copy, a probe of
-    its version and the version that matches the copy (in a ctypes array: reading it writes no shared page).
+    The dicts: sys.modules, the importers' cache, every module's namespace and the dicts a namespace holds.
+    Each has its copy, a probe of its version and the version that matches the copy (in a ctypes array:
+    reading it writes no shared page). The lists and sets a namespace holds (warnings.filters, gc.callbacks)
+    are compared with their copies.
     """
 
     def __init__(self) -> None:
-        self.dicts = [sys.modules, sys.path_importer_cache] + [
-            m.__dict__ for m in list(sys.modules.values()) if isinstance(getattr(m, "__dict__", None), dict)]
+        spaces = [m.__dict__ for m in list(sys.modules.values()) if isinstance(getattr(m, "__dict__", None), dict)]
+        held = [v for space in spaces if space is not globals()  # not this module's own caches and notes
+                for v in space.values() if type(v) in (dict, list, set)]  # warnings.filters, gc.callbacks...
+        seen: set[int] = set()
+        self.dicts = [d for d in [sys.modules, sys.path_importer_cache, *spaces, *(v for v in held if type(v) is dict)]
+                      if not (id(d) in seen or seen.add(id(d)))]
         self.copies = [dict(d) for d in self.dicts]
+        self.others = [(v, type(v)(v)) for v in held if type(v) is not dict and not (id(v) in seen or seen.add(id(v)))]
         self.usable = _versions_usable()
         self.probes = [_version_probe(d) for d in self.dicts] if self.usable else []
         self.versions = (ctypes.c_uint64 * len(self.dicts))(*(p.value for p in self.probes))
@@ -972,6 +986,48 @@ def note_process_state() -> None:
 
 
 _RLIMITS = [getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")]
+_CASE_OUT, _CASE_ERR, _CASE_IN = 5, 6, 7  # a shared job's files: the zygote reads the first two
+_FIRST_FREE_FD = 8  # 0-2 a case's streams, 3-4 the job's channel, 5-7 the case files
+
+
+def _knobs() -> dict:
+    """Interpreter and C-library settings a program can change and a fresh process has at their defaults."""
+    return {"nice": os.getpriority(os.PRIO_PROCESS, 0), "faulthandler": faulthandler.is_enabled(),
+            "tracemalloc": _tracemalloc.is_tracing(), "locale": _locale.setlocale(_locale.LC_ALL),
+            "asyncgen": tuple(sys.get_asyncgen_hooks()), "dlopen": sys.getdlopenflags(),
+            "origin": sys.get_coroutine_origin_tracking_depth()}
+
+
+def _put_knobs(knobs: dict) -> None:
+    faulthandler.cancel_dump_traceback_later()
+    if faulthandler.is_enabled() and not knobs["faulthandler"]:
+        faulthandler.disable()
+    if _tracemalloc.is_tracing() and not knobs["tracemalloc"]:
+        _tracemalloc.stop()
+    if _locale.setlocale(_locale.LC_ALL) != knobs["locale"]:
+        _locale.setlocale(_locale.LC_ALL, knobs["locale"])
+    firstiter, finalizer = knobs["asyncgen"]
+    sys.set_asyncgen_hooks(firstiter=firstiter, finalizer=finalizer)
+    sys.setdlopenflags(knobs["dlopen"])
+    sys.set_coroutine_origin_tracking_depth(knobs["origin"])
+    _signal.set_wakeup_fd(-1)
+
+
+def _c_environ() -> tuple[int, ...]:
+    """The C library's environment block as it stands (where it is, and its entry pointers up to 256): a
+    variable set or removed past os.environ changes it."""
+    block = _C_ENVIRON.value or 0
+    entries = [block]
+    size = ctypes.sizeof(ctypes.c_void_p)
+    for i in range(256 if block else 0):
+        entry = ctypes.c_void_p.from_address(block + i * size).value
+        entries.append(entry or 0)
+        if not entry:
+            break
+    return tuple(entries)
+
+
+_C_ENVIRON = ctypes.c_void_p.in_dll(ctypes.CDLL(None), "environ")
 
 
 class _ProcessState:
@@ -1001,6 +1057,8 @@ class _ProcessState:
                          if sig not in (signal.SIGKILL, signal.SIGSTOP)]
         self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
         self.limits = [resource.getrlimit(r) for r in _RLIMITS]
+        self.knobs = _knobs()
+        self.c_environ = _c_environ()
 
     def _changed(self) -> list[int]:
         noted = self.noted
@@ -1018,10 +1076,20 @@ class _ProcessState:
             d.update(self.copies.get(i, noted.copies[i]))
             if noted.usable:
                 noted.versions[i] = noted.probes[i].value
+        for container, saved in noted.others:
+            if container != saved:
+                container.clear()
+                container.update(saved) if type(container) is set else container.extend(saved)
+        if "warnings" in sys.modules:
+            sys.modules["warnings"]._filters_mutated()
         if len(os.listdir("/proc/self/task")) > 1:
             return "a thread outlived the case"
         if [resource.getrlimit(r) for r in _RLIMITS] != self.limits:
             return "the case changed a resource limit"
+        if os.getpriority(os.PRIO_PROCESS, 0) != self.knobs["nice"]:
+            return "the case changed its priority"
+        _put_knobs(self.knobs)
+        os.closerange(_FIRST_FREE_FD, 65536)  # the case's own descriptors die with it, as with a process
         for which in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
             signal.setitimer(which, 0)
         for sig, handler in self.handlers:
@@ -1033,6 +1101,9 @@ class _ProcessState:
         if os.environ._data != self.environ:
             os.environ.clear()
             os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in self.environ.items()})
+            self.c_environ = _c_environ()
+        if _c_environ() != self.c_environ:
+            return "the case changed the environment behind os.environ (os.putenv)"
         os.chdir(self.workdir)
         os.umask(self.umask)
         sys.setrecursionlimit(self.recursion)
@@ -1055,19 +1126,17 @@ def _rewind(fd: int, data: bytes = b"") -> None:
     os.lseek(fd, 0, os.SEEK_SET)
 
 
-def _shared_case(code, path: str, fds: tuple[int, int, int], text: str, max_output: int) -> dict:
-    """One case in this process: stdin from memory, stdout and stderr into memory files (no reader needed)."""
-    stdin_fd, out_fd, err_fd = fds
-    _rewind(stdin_fd, text.encode("utf-8"))
-    _rewind(out_fd)
-    _rewind(err_fd)
-    for fd, target in ((stdin_fd, 0), (out_fd, 1), (err_fd, 2)):
+def _shared_case(code, path: str, text: str) -> tuple[int, float]:
+    """One case in this process: stdin from memory, stdout and stderr into the files the zygote reads and
+    empties after each report; the exit status and the seconds it ran."""
+    _rewind(_CASE_IN, text.encode("utf-8"))
+    for fd, target in ((_CASE_IN, 0), (_CASE_OUT, 1), (_CASE_ERR, 2)):
         os.dup2(fd, target)
     streams = _case_streams()  # new each case: nothing the last case left buffered reaches this one
     sys.stdin, sys.stdout, sys.stderr = streams
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams
     started = time.monotonic()
-    status = _as_main(code, path)
+    status = _contextvars.Context().run(_as_main, code, path)  # context variables (decimal's) start empty
     for stream in (sys.stdout, sys.__stdout__, sys.stderr):
         try:
             stream.flush()
@@ -1075,27 +1144,27 @@ def _shared_case(code, path: str, fds: tuple[int, int, int], text: str, max_outp
             status = status or 120
     seconds = time.monotonic() - started
     reap_all(in_pid_namespace=False)  # what the case started, as after a forked case
-    size = os.fstat(out_fd).st_size
-    out = os.pread(out_fd, min(size, max_output), 0)
-    err_size = os.fstat(err_fd).st_size
-    err = os.pread(err_fd, min(err_size, STDERR_KEEP), max(0, err_size - STDERR_KEEP))
-    return {"stdout": out.decode("utf-8", "replace"), "exit": status, "signal": None,
-            "status": "output_limit" if size > max_output else "exit",
-            "stderr": err.decode("utf-8", "replace"), "seconds": seconds}
+    return status, seconds
 
 
-def _stdio_shared(code, path: str, cases: list, max_output: int, res_fd: int) -> None:
+def _stdio_shared(code, path: str, cases: list, req_fd: int, res_fd: int) -> None:
     state = _ProcessState(os.getcwd())
-    fds = (_memory_file(""), _memory_file(""), _memory_file(""))
+    stdin = _memory_file("")
+    if stdin != _CASE_IN:
+        os.dup2(stdin, _CASE_IN)
+        os.close(stdin)
     write_frame(res_fd, {"op": "start"})  # the zygote times each case from here on
     for i, text in enumerate(cases):
-        run = _shared_case(code, path, fds, text, max_output)
+        status, seconds = _shared_case(code, path, text)
         why = "the program ran out of memory" if _OUT_OF_MEMORY else ""  # perhaps for what earlier cases left
         why = why or state.restore()
         if why:
             write_frame(res_fd, {"op": "unshared", "i": i, "why": why})
             return
-        write_frame(res_fd, {"op": "case", "i": i, **run})
+        # what the case printed is read by the zygote, not sent: a report names the case and how it ended
+        write_frame(res_fd, {"op": "case", "i": i, "exit": status, "seconds": seconds})
+        if not os.read(req_fd, 1):  # the zygote has read and emptied the output files
+            return
 
 
 # ---------------------------------------------------------------- the zygote loop
@@ -1231,11 +1300,16 @@ class Zygote:
         err_r, err_w = os.pipe()
         req_r, req_w = os.pipe()
         res_r, res_w = os.pipe()
+        fds = {"out_w": out_w, "err_w": err_w, "req_r": req_r, "res_w": res_w}
+        self.case_files: tuple[int, int] | None = None
+        if job.get("mode") == "stdio" and job.get("shared"):
+            self.case_files = (os.memfd_create("stdout"), os.memfd_create("stderr"))
+            fds["case_out"], fds["case_err"] = self.case_files
         pid = os.fork()
         if pid == 0:
             os.close(self.host_in)
             os.close(self.host_out)
-            _run_child(job, {"out_w": out_w, "err_w": err_w, "req_r": req_r, "res_w": res_w})
+            _run_child(job, fds)
         for fd in (out_w, err_w, req_r, res_w):
             os.close(fd)
         try:
@@ -1247,7 +1321,7 @@ class Zygote:
         finally:
             if self.pidfd is not None:
                 os.close(self.pidfd)
-        for fd in (out_r, err_r, req_w, res_r):
+        for fd in (out_r, err_r, req_w, res_r, *(self.case_files or ())):
             with contextlib.suppress(OSError):
                 os.close(fd)
         result["leftovers"] = reap_all(self.pidns)
@@ -1258,6 +1332,19 @@ class Zygote:
             _wipe(path)
         os.makedirs(self.workroot, mode=0o700, exist_ok=True)
         self.send(result)
+
+    def _shared_report(self, frame: dict, keep: int) -> dict:
+        """A shared case's report for the host: what it printed is read here, from the files it printed into,
+        so a report the program forges can claim no output it did not print."""
+        code, seconds = frame.get("exit"), frame.get("seconds")
+        if type(code) is not int or not isinstance(seconds, float):
+            raise ProtocolError("a case report without an exit status")
+        assert self.case_files is not None
+        out, size = _take_output(self.case_files[0], keep, tail=False)
+        err, _ = _take_output(self.case_files[1], STDERR_KEEP, tail=True)
+        return {"op": "case", "i": frame["i"], "stdout": out.decode("utf-8", "replace"), "exit": code,
+                "signal": None, "status": "output_limit" if size > keep else "exit",
+                "stderr": err.decode("utf-8", "replace"), "seconds": seconds}
 
     def _supervise(self, job, pid, out_r, err_r, req_w, res_r, started) -> dict:
         wall = float(job.get("timeout_s", 10.0))
@@ -1286,7 +1373,10 @@ class Zygote:
         while status is None:
             now = time.monotonic()
             if case_clock is not None and now - case_clock > case_timeout and exit_status is None:
-                status, detail = "timeout", f"case {next_case} ran past {case_timeout:g}s"
+                if frames.buf:  # a report cut short holds up the rest: no case can be said to have run long
+                    status, detail = "error", "a report on the channel was cut short"
+                else:
+                    status, detail = "timeout", f"case {next_case} ran past {case_timeout:g}s"
                 break
             if exit_status is None and may_have_exited:
                 wpid, wstat, usage = os.wait4(pid, os.WNOHANG)
@@ -1362,7 +1452,10 @@ class Zygote:
                                 if (op == "start") != (case_clock is None) or (
                                         op != "start" and frame.get("i") != next_case):
                                     raise ProtocolError(f"{op} out of turn (case {next_case} was next)")
-                                if op != "start":
+                                if op == "case":
+                                    self.send(self._shared_report(frame, int(job["case_output"])))
+                                    os.write(req_w, b"k")  # the files are empty again: the next case may run
+                                elif op == "unshared":
                                     self.send(frame)
                                 next_case += op == "case"
                                 case_clock = time.monotonic()
@@ -1415,6 +1508,15 @@ class Zygote:
             "duration": time.monotonic() - started,
             "anomaly": anomaly,
         }
+
+
+def _take_output(fd: int, keep: int, tail: bool) -> tuple[bytes, int]:
+    """What a case file holds (its first or last `keep` bytes) and its size; the file is emptied."""
+    size = os.fstat(fd).st_size
+    data = os.pread(fd, min(size, keep), max(0, size - keep) if tail else 0)
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)  # the offset the job child writes at is this one too
+    return data, size
 
 
 def _remember_statement_lines(warm_up) -> None:
