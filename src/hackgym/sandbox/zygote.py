@@ -656,6 +656,9 @@ def _child_exec(job: dict) -> None:
     os.execvpe(job["argv"][0], job["argv"], env)
 
 
+_JOB_DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGTERM, signal.SIGINT)  # a job child's are the defaults
+
+
 def _run_child(job: dict, fds: dict) -> None:
     """In the forked child: rewire fds, drop the zygote's channel, apply limits, run the job."""
     try:
@@ -674,7 +677,7 @@ def _run_child(job: dict, fds: dict) -> None:
             sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
             sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
             sys.stdin = open(0, closefd=False)  # noqa: SIM115
-        for sig in (signal.SIGPIPE, signal.SIGTERM, signal.SIGINT):
+        for sig in _JOB_DEFAULT_SIGNALS:
             _signal.signal(sig, _signal.SIG_DFL)
         os.chdir(job["cwd"])
         # Under a memory cgroup the job, not the zygote, is the one the OOM killer picks. A non-dumpable
@@ -976,6 +979,19 @@ class _Noted:
         self.usable = _versions_usable()
         self.probes = [_version_probe(d) for d in self.dicts] if self.usable else []
         self.versions = (ctypes.c_uint64 * len(self.dicts))(*(p.value for p in self.probes))
+        # the rest as a job child has it: the same but for the handlers it puts back to their defaults
+        self.environ = dict(os.environ._data)  # the bytes behind os.environ: compared without decoding
+        self.c_environ = _c_environ()
+        self.umask = os.umask(0o022)
+        os.umask(self.umask)
+        self.recursion = sys.getrecursionlimit()
+        self.digits = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
+        self.switch = sys.getswitchinterval()
+        self.gc = (gc.isenabled(), gc.get_threshold())
+        self.handlers = [(sig, _signal.SIG_DFL if sig in _JOB_DEFAULT_SIGNALS else _signal.getsignal(sig))
+                         for sig in _signal.valid_signals() if sig not in (signal.SIGKILL, signal.SIGSTOP)]
+        self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        self.knobs = _knobs()
 
 
 _NOTED: list[_Noted] = []
@@ -1031,41 +1047,26 @@ _C_ENVIRON = ctypes.c_void_p.in_dll(ctypes.CDLL(None), "environ")
 
 
 class _ProcessState:
-    """What a fresh `python solution.py` finds, noted before the first case; `restore` puts it back.
+    """What a fresh `python solution.py` finds; `restore` puts it back after a case.
 
-    Module state comes from the zygote's note (a dict the job child changed since, `sys` for one, is copied
-    afresh); the rest (environment, limits, signal handlers, working folder) is noted here.
+    Most of it is the zygote's note: a job child differs from the zygote only where a case sets its own (its
+    streams, argv) or in what is noted here (the import path, the job's limits, the working folder).
     """
 
     def __init__(self, workdir: str) -> None:
         self.workdir = workdir
-        noted = _NOTED[0] if _NOTED else _Noted()
-        self.noted = noted
-        self.copies = {}  # the dicts this job child changed before its first case (sys, for one): copied now
-        for i in self._changed():
-            self.copies[i] = dict(noted.dicts[i])
-            noted.versions[i] = noted.probes[i].value  # this process's copy of the note: no other sees it
+        self.noted = _NOTED[0] if _NOTED else _Noted()
+        self.environ = self.noted.environ
+        self.c_environ: tuple[int, ...] | None = None  # once os.environ is put back, the block it left
         self.lists = [(xs, list(xs)) for xs in (sys.path, sys.argv, sys.meta_path, sys.path_hooks)]
-        self.environ = dict(os.environ._data)  # the bytes behind os.environ: compared without decoding
-        self.umask = os.umask(0o022)
-        os.umask(self.umask)
-        self.recursion = sys.getrecursionlimit()
-        self.digits = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
-        self.switch = sys.getswitchinterval()
-        self.gc = (gc.isenabled(), gc.get_threshold())
-        self.handlers = [(sig, _signal.getsignal(sig)) for sig in _signal.valid_signals()
-                         if sig not in (signal.SIGKILL, signal.SIGSTOP)]
-        self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
         self.limits = [resource.getrlimit(r) for r in _RLIMITS]
-        self.knobs = _knobs()
-        self.c_environ = _c_environ()
 
     def _changed(self) -> list[int]:
         noted = self.noted
         if noted.usable:
             versions = noted.versions
             return [i for i, probe in enumerate(noted.probes) if probe.value != versions[i]]
-        return [i for i, d in enumerate(noted.dicts) if d != self.copies.get(i, noted.copies[i])]
+        return [i for i, d in enumerate(noted.dicts) if d != noted.copies[i]]
 
     def restore(self) -> str:
         """Put the process back; what could not be put back (then no later case may share it), or ""."""
@@ -1073,9 +1074,9 @@ class _ProcessState:
         for i in self._changed():  # sys.modules first: what the case imported is imported afresh by the next
             d = noted.dicts[i]
             d.clear()
-            d.update(self.copies.get(i, noted.copies[i]))
+            d.update(noted.copies[i])
             if noted.usable:
-                noted.versions[i] = noted.probes[i].value
+                noted.versions[i] = noted.probes[i].value  # this process's copy of the note: no other sees it
         for container, saved in noted.others:
             if container != saved:
                 container.clear()
@@ -1086,34 +1087,34 @@ class _ProcessState:
             return "a thread outlived the case"
         if [resource.getrlimit(r) for r in _RLIMITS] != self.limits:
             return "the case changed a resource limit"
-        if os.getpriority(os.PRIO_PROCESS, 0) != self.knobs["nice"]:
+        if os.getpriority(os.PRIO_PROCESS, 0) != noted.knobs["nice"]:
             return "the case changed its priority"
-        _put_knobs(self.knobs)
+        _put_knobs(noted.knobs)
         os.closerange(_FIRST_FREE_FD, 65536)  # the case's own descriptors die with it, as with a process
         for which in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
             signal.setitimer(which, 0)
-        for sig, handler in self.handlers:
+        for sig, handler in noted.handlers:
             if handler is not None and _signal.getsignal(sig) is not handler:
                 _signal.signal(sig, handler)
-        signal.pthread_sigmask(signal.SIG_SETMASK, self.mask)
+        signal.pthread_sigmask(signal.SIG_SETMASK, noted.mask)
         for current, saved in self.lists:
             current[:] = saved
         if os.environ._data != self.environ:
             os.environ.clear()
             os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in self.environ.items()})
             self.c_environ = _c_environ()
-        if _c_environ() != self.c_environ:
+        if _c_environ() != (self.c_environ or noted.c_environ):
             return "the case changed the environment behind os.environ (os.putenv)"
         os.chdir(self.workdir)
-        os.umask(self.umask)
-        sys.setrecursionlimit(self.recursion)
-        if self.digits is not None:
-            sys.set_int_max_str_digits(self.digits)
-        sys.setswitchinterval(self.switch)
+        os.umask(noted.umask)
+        sys.setrecursionlimit(noted.recursion)
+        if noted.digits is not None:
+            sys.set_int_max_str_digits(noted.digits)
+        sys.setswitchinterval(noted.switch)
         sys.settrace(None)
         sys.setprofile(None)
-        (gc.enable if self.gc[0] else gc.disable)()
-        gc.set_threshold(*self.gc[1])
+        (gc.enable if noted.gc[0] else gc.disable)()
+        gc.set_threshold(*noted.gc[1])
         return ""
 
 
