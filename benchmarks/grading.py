@@ -19,7 +19,8 @@ The unjailed paths run only trusted code: the references and the catalogue's exp
 `--stdio` adds stdin/stdout programs (the stdio_sample set's references, repeated, and its stdio exploits but the
 time-limit `stall` family): `hardened` and the `stdio` graders on the jail pool (stdio programs run on its twin
 without pytest preloaded, made on first use and started in the untimed warm-up) against a fresh
-`python solution.py` subprocess per case, compared by the same rule.
+`python solution.py` subprocess per case, compared by the same rule. `hardened` runs a submission's cases in
+one process, put back between cases; `stdio:none` checks the same way with a fresh process per case.
 
     .venv/bin/python benchmarks/grading.py [--json FILE] [--workers N] [--stdio] [--skip PATH ...]
 
@@ -324,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
         "vulnerable_mix_vs_naive": ratio(rate("jail vulnerable", "mix"), rate("naive fresh pytest", "mix")),
         "stdio_hardened_vs_fresh_per_case (>= 10)": ratio(rate("stdio jail hardened", "stdio"),
                                                            rate("stdio fresh subprocess per case", "stdio")),
+        "stdio_process_per_case_in_jail_vs_fresh_per_case": ratio(rate("stdio jail stdio:none", "stdio"),
+                                                                   rate("stdio fresh subprocess per case", "stdio")),
         "stdio_default_vs_fresh_per_case": ratio(rate("stdio jail stdio", "stdio"),
                                                  rate("stdio fresh subprocess per case", "stdio")),
     }
