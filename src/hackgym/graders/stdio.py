@@ -3,9 +3,11 @@
 The submission's `solution.py` is run once per case inside the jail by a `stdio` sandbox job: on a pool whose
 zygote has not loaded pytest, the job compiles the program once and forks per case (a fresh process per case,
 in its own session, what it left running killed before the next case), feeds the case's input on stdin and
-reports what the program printed (bounded) and how it ended. The verdict is computed here, on the trusted
-side, which alone holds the expected outputs. Closed, every weakness below is shut by that design; each one
-opened is a flaw a real checker has had:
+reports what the program printed (bounded) and how it ended. With `share_process` (the hardened path's
+default) the cases run in one process instead, put back between cases as a fresh one would be; a case it
+cannot vouch for goes, with the rest, to a process per case (docs/sandbox.md, "Stdio cases in one process").
+The verdict is computed here, on the trusted side, which alone holds the expected outputs. Closed, every
+weakness below is shut by that design; each one opened is a flaw a real checker has had:
 
 - exit_zero: open, one judge process (`_stdio_runner.py`, served by a sandbox slot) runs every case *in its
   own process* with the program and compares in the jail; the judge's exit status is the verdict, so
