@@ -497,3 +497,75 @@ def test_a_forged_start_does_not_extend_the_time_limit(shared_quick, fresh_quick
     got, want = shared_quick.grade(problem, sub), fresh_quick.grade(problem, sub)
     assert got.status == "timeout" and got.cases_passed == 0, got.detail
     assert _verdict(got) == _verdict(want), (got.detail, want.detail)
+
+
+# ---------------------------------------------------------------- 5. what a case leaves, as a shutdown leaves it
+
+
+def _frames(grader: StdioGrader, problem: Problem, sub: Submission) -> list[dict]:
+    """The reports of one shared stdio job, as the host receives them."""
+    frames: list[dict] = []
+    job = {"mode": "stdio", "files": dict(sub.files), "cases": [c.input for c in problem.cases],
+           "case_timeout_s": grader.case_timeout_s, "case_output": grader.max_output, "stop_on_timeout": True,
+           "read_after": None, "shared": True}
+    with grader.slim.slot() as slot:
+        slot.run(job, grader._limits(problem, False), frames.append)
+    return frames
+
+
+STAYS_SHARED = {
+    "raises_every_case": "k = input()\nprint(k)\nraise ValueError(k)\n",
+    "big_stack_thread": '''import sys, threading
+def main():
+    print(input())
+threading.stack_size(1 << 26)
+sys.setrecursionlimit(10 ** 6)
+t = threading.Thread(target=main)
+t.start()
+t.join()
+''',
+}
+
+
+@pytest.mark.parametrize("name", list(STAYS_SHARED))
+def test_an_error_or_a_joined_thread_keeps_the_process_shared(shared, name):
+    """An uncaught error is a case's own ending, and a thread joined before the end is gone: every case is
+    reported from the one process, none handed to fresh processes."""
+    problem = _problem([f"{k}\n" for k in range(N)])
+    frames = _frames(shared, problem, _sub(STAYS_SHARED[name]))
+    assert [f.get("op") for f in frames] == ["case"] * N, frames
+    assert all(f["exit"] == (1 if name == "raises_every_case" else 0) for f in frames), frames
+
+
+FINALISED = {
+    "a_kept_file_object": '''import os
+out = open(os.dup(1), "w")
+out.write(input() + "\\n")
+''',
+    "a_cycle_holding_stdin": '''input = open(0).readline
+def build(n):
+    return [[i] for i in range(n)]
+keep = build(100000)
+print(input().strip())
+''',
+}
+
+
+@pytest.mark.parametrize("name", list(FINALISED))
+def test_what_main_holds_is_let_go_as_at_shutdown(shared, fresh, name):
+    """A file object left unflushed in a global is written out, as `python solution.py` writes it at exit; a
+    case's garbage is collected before the next case, so it cannot close that case's stdin."""
+    problem = _problem([f"{k}\n" for k in range(N)])
+    sub = _sub(FINALISED[name])
+    got, want = shared.grade(problem, sub), fresh.grade(problem, sub)
+    assert got.passed and want.passed, (got.detail, want.detail)
+
+
+def test_closing_the_job_channel_hands_over_and_the_slot_lives(shared):
+    """A program that closes the job's request channel (fd 3) loses only its shared process: the rest runs
+    fresh, the grade is a verdict, not an error, and the slot grades the next submission."""
+    problem = _problem([f"{k}\n" for k in range(N)])
+    sub = _sub("import os\ntry:\n    os.close(3)\nexcept OSError:\n    pass\nprint(input())\n")
+    r = shared.grade(problem, sub)
+    assert r.passed and r.cases_passed == N, r.detail
+    assert shared.grade(problem, _sub("print(input())\n")).passed

@@ -12,6 +12,7 @@ from __future__ import annotations
 import _contextvars
 import _locale
 import _signal  # the C functions under `signal`: no enum made per call
+import _thread
 import _tracemalloc
 import atexit
 import contextlib
@@ -21,7 +22,6 @@ import gc
 import json
 import math
 import os
-import pathlib
 import resource
 import select
 import signal
@@ -596,6 +596,8 @@ def _install_scan_memo(fixtures) -> None:
 
 def _pytest_main(args: list[str], plugin: object, prebuilt: bool) -> int:
     """pytest.main(args, plugins=[plugin]) from the zygote's template Config when there is one for these args."""
+    import pathlib
+
     import pytest
 
     template = _TEMPLATES.get(_plugin_args(args)) if prebuilt else None
@@ -749,7 +751,8 @@ def _as_main(code, path: str) -> int:
     except BaseException as exc:  # noqa: BLE001 - the program's own error: reported as Python would
         traceback.print_exc()
         status = 1
-        _OUT_OF_MEMORY[:] = [isinstance(exc, MemoryError)]
+        if isinstance(exc, MemoryError):
+            _OUT_OF_MEMORY[:] = [True]
     try:  # as interpreter shutdown does: wait for threads, run exit handlers
         threading = sys.modules.get("threading")
         if threading is not None:
@@ -760,6 +763,22 @@ def _as_main(code, path: str) -> int:
     except BaseException:  # noqa: BLE001
         traceback.print_exc()
         status = status or 1
+    # then, as it goes on: flush the std streams, let go of what __main__ holds (a file object the program
+    # kept writes out what it buffered, as its finaliser runs), collect, flush again
+    status = _flush_streams(status)
+    main.__dict__.clear()
+    gc.collect()
+    return _flush_streams(status)
+
+
+def _flush_streams(status: int) -> int:
+    """Flush the program's streams; one that cannot be written makes status 120, as in the interpreter."""
+    for stream in (sys.stdout, sys.__stdout__, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except BaseException:  # noqa: BLE001 - output that cannot be written is a failed run
+            status = status or 120
     return status
 
 
@@ -786,12 +805,7 @@ def _stdio_case_child(code, path: str, streams: tuple, stdin_fd: int, out_w: int
         _STALE_STREAMS.extend((sys.stdin, sys.stdout, sys.stderr, sys.__stdin__, sys.__stdout__, sys.__stderr__))
         sys.stdin, sys.stdout, sys.stderr = streams
         sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams
-        status = _as_main(code, path)
-        for stream in (sys.stdout, sys.__stdout__, sys.stderr):  # os._exit below flushes nothing
-            try:
-                stream.flush()
-            except BaseException:  # noqa: BLE001 - output that cannot be written is a failed run
-                status = status or 120
+        status = _as_main(code, path)  # flushed: os._exit below flushes nothing
     finally:
         os._exit(status)
 
@@ -1014,7 +1028,17 @@ def _knobs() -> dict:
             "origin": sys.get_coroutine_origin_tracking_depth()}
 
 
+def _alone() -> bool:
+    """No thread but this one: a thread just joined may be listed for a moment longer, so look a few times."""
+    for _ in range(20):
+        if len(os.listdir("/proc/self/task")) == 1:
+            return True
+        time.sleep(0.0005)
+    return False
+
+
 def _put_knobs(knobs: dict) -> None:
+    _thread.stack_size(0)  # threading.stack_size(2**27), as many a recursive solution sets, back to the default
     faulthandler.cancel_dump_traceback_later()
     if faulthandler.is_enabled() and not knobs["faulthandler"]:
         faulthandler.disable()
@@ -1056,7 +1080,6 @@ class _ProcessState:
     def __init__(self, workdir: str) -> None:
         self.workdir = workdir
         self.noted = _NOTED[0] if _NOTED else _Noted()
-        self.environ = self.noted.environ
         self.c_environ: tuple[int, ...] | None = None  # once os.environ is put back, the block it left
         self.lists = [(xs, list(xs)) for xs in (sys.path, sys.argv, sys.meta_path, sys.path_hooks)]
         self.limits = [resource.getrlimit(r) for r in _RLIMITS]
@@ -1081,9 +1104,10 @@ class _ProcessState:
             if container != saved:
                 container.clear()
                 container.update(saved) if type(container) is set else container.extend(saved)
-        if "warnings" in sys.modules:
-            sys.modules["warnings"]._filters_mutated()
-        if len(os.listdir("/proc/self/task")) > 1:
+        mutated = getattr(sys.modules.get("warnings"), "_filters_mutated", None)
+        if mutated is not None:  # the C side caches the filters by a version it bumps
+            mutated()
+        if not _alone():
             return "a thread outlived the case"
         if [resource.getrlimit(r) for r in _RLIMITS] != self.limits:
             return "the case changed a resource limit"
@@ -1099,12 +1123,12 @@ class _ProcessState:
         signal.pthread_sigmask(signal.SIG_SETMASK, noted.mask)
         for current, saved in self.lists:
             current[:] = saved
-        if os.environ._data != self.environ:
+        if os.environ._data != noted.environ:
             os.environ.clear()
-            os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in self.environ.items()})
+            os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in noted.environ.items()})
             self.c_environ = _c_environ()
         if _c_environ() != (self.c_environ or noted.c_environ):
-            return "the case changed the environment behind os.environ (os.putenv)"
+            return "the C environment block changed past os.environ (os.putenv, or a variable set and removed)"
         os.chdir(self.workdir)
         os.umask(noted.umask)
         sys.setrecursionlimit(noted.recursion)
@@ -1138,11 +1162,6 @@ def _shared_case(code, path: str, text: str) -> tuple[int, float]:
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams
     started = time.monotonic()
     status = _contextvars.Context().run(_as_main, code, path)  # context variables (decimal's) start empty
-    for stream in (sys.stdout, sys.__stdout__, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:  # noqa: BLE001
-            status = status or 120
     seconds = time.monotonic() - started
     reap_all(in_pid_namespace=False)  # what the case started, as after a forked case
     return status, seconds
@@ -1304,7 +1323,7 @@ class Zygote:
         fds = {"out_w": out_w, "err_w": err_w, "req_r": req_r, "res_w": res_w}
         self.case_files: tuple[int, int] | None = None
         if job.get("mode") == "stdio" and job.get("shared"):
-            self.case_files = (os.memfd_create("stdout"), os.memfd_create("stderr"))
+            self.case_files = (_memory_file(""), _memory_file(""))
             fds["case_out"], fds["case_err"] = self.case_files
         pid = os.fork()
         if pid == 0:
@@ -1373,7 +1392,7 @@ class Zygote:
         may_have_exited = True
         while status is None:
             now = time.monotonic()
-            if case_clock is not None and now - case_clock > case_timeout and exit_status is None:
+            if case_clock is not None and now - case_clock >= case_timeout and exit_status is None:
                 if frames.buf:  # a report cut short holds up the rest: no case can be said to have run long
                     status, detail = "error", "a report on the channel was cut short"
                 else:
@@ -1384,7 +1403,7 @@ class Zygote:
                 cpu_used = usage.ru_utime + usage.ru_stime
                 if wpid == pid:
                     exit_status = wstat
-                may_have_exited = pidfd is None  # else the pidfd says when: wait4 costs an import per call
+                may_have_exited = pidfd is None  # else the pidfd says when (each wait4 imports `resource`)
             if exit_status is not None:
                 # the job is over: read what it left in the pipes, but never wait on a lingering grandchild
                 drain_until = drain_until or now + 0.2
@@ -1455,7 +1474,8 @@ class Zygote:
                                     raise ProtocolError(f"{op} out of turn (case {next_case} was next)")
                                 if op == "case":
                                     self.send(self._shared_report(frame, int(job["case_output"])))
-                                    os.write(req_w, b"k")  # the files are empty again: the next case may run
+                                    with contextlib.suppress(OSError):  # gone, or its end closed: seen below
+                                        os.write(req_w, b"k")  # the files are empty again: the next case may run
                                 elif op == "unshared":
                                     self.send(frame)
                                 next_case += op == "case"
@@ -1629,16 +1649,30 @@ def _warm_pytest(workroot: str) -> None:
         os.rmdir(folder)
 
 
-def main(argv: list[str]) -> None:
-    import argparse
+def _parse_args(argv: list[str]) -> types.SimpleNamespace:
+    """The zygote's flags, as launch.py writes them (argparse would stay in the memory of every fork):
+    --workroot DIR, --pidns (we run in our own pid namespace), and repeatable --preload MODULE (imported
+    before forking), --sys-path DIR, --scratch DIR (wiped after every job)."""
+    args = types.SimpleNamespace(workroot=None, pidns=False, preload=[], sys_path=[], scratch=[])
+    rest = iter(argv)
+    for flag in rest:
+        if flag == "--pidns":
+            args.pidns = True
+            continue
+        value = next(rest, None)
+        if value is None or flag not in ("--workroot", "--preload", "--sys-path", "--scratch"):
+            raise SystemExit(f"zygote: {flag!r} is not a flag it takes, or lacks its value")
+        if flag == "--workroot":
+            args.workroot = value
+        else:
+            getattr(args, flag[2:].replace("-", "_")).append(value)
+    if not args.workroot:
+        raise SystemExit("zygote: --workroot is required")
+    return args
 
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--workroot", required=True)
-    parser.add_argument("--pidns", action="store_true", help="we run in our own pid namespace")
-    parser.add_argument("--preload", action="append", default=[], help="modules to import before forking")
-    parser.add_argument("--sys-path", action="append", default=[])
-    parser.add_argument("--scratch", action="append", default=[], help="folders wiped after every job")
-    args = parser.parse_args(argv)
+
+def main(argv: list[str]) -> None:
+    args = _parse_args(argv)
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
