@@ -151,8 +151,9 @@ class StdioGrader:
     def _per_case(self, problem: Problem, submission: Submission, started: float) -> GradeResult:
         """A `stdio` job: the sandbox runs each case in a fresh process and reports; the verdict is made here.
 
-        With `share_process`, cases first run one after another in one process; from the first case that does
-        not end cleanly there (see the sandbox's `_stdio_shared`), that case and the rest run in fresh processes.
+        With `share_process`, cases first run one after another in one process; from the first case that process
+        cannot vouch for (see the sandbox's `_stdio_shared`), that case and the rest run in fresh processes. A
+        shared job that runs out of time did so on the first case it did not report.
         """
         w = self.weaknesses
         n = len(problem.cases)
