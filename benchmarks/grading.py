@@ -21,8 +21,9 @@ time-limit `stall` family): `hardened` and the `stdio` graders on the jail pool 
 without pytest preloaded, made on first use and started in the untimed warm-up) against a fresh
 `python solution.py` subprocess per case, compared by the same rule. `hardened` runs a submission's cases in
 one process, put back between cases; `stdio:none` checks the same way with a fresh process per case.
+`--stdio-cases N` gives each problem N cases (its own four, cycled), as sets with many tests per problem have.
 
-    .venv/bin/python benchmarks/grading.py [--json FILE] [--workers N] [--stdio] [--skip PATH ...]
+    .venv/bin/python benchmarks/grading.py [--json FILE] [--workers N] [--stdio [--stdio-cases N]] [--skip PATH ...]
 
 Prints submissions/s per set, p50/p99 latency per submission (mix), the ratios the issue targets, and the machine
 load (1-minute load average) before and after.
@@ -68,8 +69,11 @@ def function_items(n_problems: int, exploit_every: int) -> tuple[list[Item], lis
     return refs, refs + exploits
 
 
-def stdio_items(repeat: int) -> list[Item]:
+def stdio_items(repeat: int, cases: int | None = None) -> list[Item]:
     problems = load_problems("stdio_sample")
+    if cases:  # each problem's cases cycled to `cases` of them, as in sets with many tests per problem
+        problems = [p.model_copy(update={"cases": [p.cases[i % len(p.cases)] for i in range(cases)]})
+                    for p in problems]
     items: list[Item] = [("reference", p, Submission(files={"solution.py": p.reference_solution}))
                          for _ in range(repeat) for p in problems]
     items += [(h.id, p, h.exploit(p)) for p in problems for h in CATALOGUE.values()
@@ -261,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip", action="append", default=[], choices=["naive", "check_correctness", "process", "physical"],
                     help="leave a baseline out (repeatable)")
     ap.add_argument("--stdio", action="store_true", help="also the stdio comparison")
+    ap.add_argument("--stdio-cases", type=int, default=None, metavar="N",
+                    help="give each stdio problem N cases (its own, cycled): the sample has 4")
     ap.add_argument("--stdio-repeat", type=int, default=40,
                     help="times each stdio reference is graded (enough programs for a few seconds a row)")
     args = ap.parse_args(argv)
@@ -291,9 +297,9 @@ def main(argv: list[str] | None = None) -> int:
         for spec in ("hardened", *specs):
             measure(f"jail {spec}", grader_path(spec, pool, w), both, results)
         if args.stdio:
-            sitems = stdio_items(args.stdio_repeat)
+            sitems = stdio_items(args.stdio_repeat, args.stdio_cases)
             print(f"stdio: {len(sitems)} programs ({args.stdio_repeat}x each stdio_sample reference, and its stdio "
-                  "exploits)", file=sys.stderr)
+                  f"exploits; {args.stdio_cases or 4} cases each)", file=sys.stderr)
             measure("stdio fresh subprocess per case", lambda items: timed_map(fresh_stdio_one, items, w),
                     {"stdio": sitems}, results)
             for spec in ("hardened", "stdio", "stdio:none"):
