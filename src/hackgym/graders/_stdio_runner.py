@@ -3,7 +3,8 @@
 Never imported by the host: its source (after `_stdio_match`'s) is written into the jail as the `solution.py`
 of a sandbox `serve` job, whose entry point is `run`, and the submission's files go to `program/`. The judge
 holds the expected outputs and compares in the jail, which is its weakness; with `exit_zero` closed the
-graders run a `stdio` sandbox job instead (a fresh process per case, compared on the trusted side).
+graders run a `stdio` sandbox job instead (compared on the trusted side; a fresh process per case, or under
+`hardened` one process put back between cases).
 """
 
 from __future__ import annotations

@@ -718,7 +718,7 @@ def _run_child(job: dict, fds: dict) -> None:
 # the code as `python solution.py` would run it. Each case is its own process in its own session, and what a
 # case leaves running is killed before the next one starts, so no case sees another's process state. The
 # cases' expected outputs never come here: each case's report (what it printed, how it ended) goes to the
-# host, which judges it.
+# host, which judges it. A `shared` job runs its cases in the job child instead (further below).
 
 STDERR_KEEP = 2000
 _STALE_STREAMS: list = []
