@@ -811,18 +811,24 @@ def _stdio_case_child(code, path: str, streams: tuple, stdin_fd: int, out_w: int
 
 
 def _memory_file(text: str) -> int:
-    data = text.encode("utf-8")
+    """A file in memory holding `text`, read from its start (an unlinked file in /tmp without memfd)."""
     try:
         fd = os.memfd_create("stdin")
     except (AttributeError, OSError):
         path = os.path.join("/tmp", f"stdin-{os.getpid()}")
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
         os.unlink(path)
+    _rewind(fd, text.encode("utf-8"))
+    return fd
+
+
+def _rewind(fd: int, data: bytes = b"") -> None:
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
     os.lseek(fd, 0, os.SEEK_SET)
-    return fd
 
 
 def _stdio_case(code, path: str, streams: tuple, text: str, timeout_s: float, max_output: int) -> dict:
@@ -905,8 +911,8 @@ def _child_stdio(job: dict, res_fd: int) -> None:
     """Every case of a stdio job, each in its own fork; a report frame per case, then the file asked for.
 
     With `shared`, cases run in this process instead (`_stdio_shared`) for as long as that gives what a fresh
-    process would; the first case that does not end cleanly ends the job, and the host runs it and the rest
-    again in a job without `shared`.
+    process would; the first case it cannot vouch for ends the job, and the host runs it and the rest again in
+    a job without `shared`.
     """
     _prctl(PR_SET_CHILD_SUBREAPER, 1)  # what a case leaves behind becomes ours to kill
     workdir = job["workdir"]
@@ -1140,15 +1146,6 @@ class _ProcessState:
         (gc.enable if noted.gc[0] else gc.disable)()
         gc.set_threshold(*noted.gc[1])
         return ""
-
-
-def _rewind(fd: int, data: bytes = b"") -> None:
-    os.ftruncate(fd, 0)
-    os.lseek(fd, 0, os.SEEK_SET)
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-    os.lseek(fd, 0, os.SEEK_SET)
 
 
 def _shared_case(code, path: str, text: str) -> tuple[int, float]:
@@ -1535,8 +1532,7 @@ def _take_output(fd: int, keep: int, tail: bool) -> tuple[bytes, int]:
     """What a case file holds (its first or last `keep` bytes) and its size; the file is emptied."""
     size = os.fstat(fd).st_size
     data = os.pread(fd, min(size, keep), max(0, size - keep) if tail else 0)
-    os.ftruncate(fd, 0)
-    os.lseek(fd, 0, os.SEEK_SET)  # the offset the job child writes at is this one too
+    _rewind(fd)  # the offset the job child writes at is this one too
     return data, size
 
 
