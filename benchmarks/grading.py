@@ -11,8 +11,7 @@ Paths:
 - naive: a fresh `python -m pytest` subprocess per submission, no isolation.
 - process pool: `hardened` and `vulnerable` on a pre-forked pool WITHOUT a jail (`--sandbox process`, rlimits
   only): the cost of isolation itself is the jail pool's distance from it.
-- jail pool: `hardened` and each `--vulnerable` spec (default: the audit's four); `vulnerable` also with every
-  job a plain job child (no session server), the path before session servers, for their ratio.
+- jail pool: `hardened` and each `--vulnerable` spec (default: the audit's four).
 - physical limit: the same asserts run in the benchmark's own worker processes, no isolation, no pytest; refs
   only (an exploit would end the worker), so it has no mix column.
 The unjailed paths run only trusted code: the references and the catalogue's exploits.
@@ -236,10 +235,8 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
-def grader_path(spec: str, pool: Pool, workers: int, session_server: bool = True):
+def grader_path(spec: str, pool: Pool, workers: int):
     grader = make_grader(spec, pool=pool)
-    if not session_server:  # every pytest job a plain job child, as before session servers
-        grader.session_server = False
 
     def run(items: Sequence[Item]) -> tuple[float, list[float], list[bool]]:
         grader.grade_many([(p, s) for _, p, s in items[:workers]])  # warm caches, untimed
@@ -299,9 +296,6 @@ def main(argv: list[str] | None = None) -> int:
         pool_start = time.perf_counter() - t0
         for spec in ("hardened", *specs):
             measure(f"jail {spec}", grader_path(spec, pool, w), both, results)
-        if "vulnerable" in specs:
-            measure("jail vulnerable, no session server", grader_path("vulnerable", pool, w, session_server=False),
-                    both, results)
         if args.stdio:
             sitems = stdio_items(args.stdio_repeat, args.stdio_cases)
             print(f"stdio: {len(sitems)} programs ({args.stdio_repeat}x each stdio_sample reference, and its stdio "
@@ -335,8 +329,6 @@ def main(argv: list[str] | None = None) -> int:
         "process_pool_vs_jail_hardened_refs (<= 3)": ratio(rate("process pool hardened", "refs"), hardened),
         "jail_hardened_vs_physical_refs": ratio(hardened, rate("physical limit (in-process, refs only)", "refs")),
         "vulnerable_mix_vs_naive": ratio(rate("jail vulnerable", "mix"), rate("naive fresh pytest", "mix")),
-        "vulnerable_mix_session_servers_vs_none": ratio(rate("jail vulnerable", "mix"),
-                                                        rate("jail vulnerable, no session server", "mix")),
         "stdio_hardened_vs_fresh_per_case (>= 10)": ratio(rate("stdio jail hardened", "stdio"),
                                                            rate("stdio fresh subprocess per case", "stdio")),
         "stdio_process_per_case_in_jail_vs_fresh_per_case": ratio(rate("stdio jail stdio:none", "stdio"),

@@ -793,8 +793,7 @@ def _run_server(job: dict, channel: int, out_w: int, err_w: int) -> None:
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(out_w, 1)
     os.dup2(err_w, 2)
-    if channel != _SERVER_CTL:
-        os.dup2(channel, _SERVER_CTL, inheritable=False)
+    os.dup2(channel, _SERVER_CTL, inheritable=False)
     os.dup2(0, _SERVER_SPARE)  # pytest's own descriptors get the numbers they get in a job child
     os.closerange(_SERVER_SPARE + 1, 65536)
     _SERVING["out"], _SERVING["err"] = ((st.st_dev, st.st_ino) for st in map(os.fstat, (1, 2)))
