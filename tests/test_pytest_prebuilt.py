@@ -71,9 +71,6 @@ def test_prebuilt_pytest_gives_every_weakness_its_verdicts_from_before(jail_pool
     jobs = [(fast.job(p, s), with_tracebacks(plain.job(p, s))) for _, p, s in submissions]
     runs = jail_pool.map(lambda pair: (jail_pool.run(pair[0][0], LIMITS), jail_pool.run(pair[1][0], LIMITS)), jobs)
     assert any((new.report or {}).get("prebuilt") for new, _ in runs), "the prebuilt path never ran"
-    served = sum(bool((new.report or {}).get("served")) for new, _ in runs)
-    assert served > len(runs) // 2, f"only {served} of {len(runs)} jobs came from a session server"
-    assert not any((old.report or {}).get("served") for _, old in runs), "plain pytest.main came from a server"
     assert any((new.report or {}).get("rewritten") for new, _ in runs), "no test module came rewritten from the zygote"
     assert not any((old.report or {}).get("rewritten") for _, old in runs), "plain pytest.main used the zygote's code"
     # pytest.exit (exit_zero.pytest_exit) has pytest format a full traceback of its own frames

@@ -146,16 +146,13 @@ class VulnerableGrader:
     parse_first = True  # fail a lone unparsable solution.py without pytest (same verdict; off to compare)
 
     def __init__(self, weaknesses: frozenset[Weakness], pool: Pool, limits: Limits | None = None,
-                 prebuilt: bool = True, session_server: bool = True) -> None:
+                 prebuilt: bool = True) -> None:
         """`prebuilt`: the job child goes on from the zygote's ready-made pytest set-up (plugin manager, fixture
-        scan of the default plugins) instead of building its own in pytest.main; `session_server`: a job whose
-        files differ from earlier ones only in solution.py may be forked from a process that ran that set-up up
-        to the session's start (docs/sandbox.md). Both off only to compare."""
+        scan of the default plugins) instead of building its own in pytest.main; off only to compare the two."""
         self.weaknesses = frozenset(weaknesses)
         self.pool = pool
         self.limits = limits or Limits(timeout_s=10.0, cpu_s=10.0)
         self.prebuilt = prebuilt
-        self.session_server = session_server
         opened = "+".join(sorted(w.value for w in self.weaknesses)) or "none"
         self.name = "vulnerable" if self.weaknesses == STUDY_WEAKNESSES else f"vulnerable:{opened}"
 
@@ -179,8 +176,6 @@ class VulnerableGrader:
             job["rewritten"] = [job["cwd"] + "/" + TEST_FILE]
         if not self.prebuilt:
             job["prebuilt"] = False
-        if not self.session_server:
-            job["serve"] = False
         if Weakness.FRESH_INTERPRETER in self.weaknesses:
             job["test_files"][REPORT_PLUGIN + ".py"] = _REPORT_PLUGIN_SRC
             path = ":".join(["{testdir}", "{workdir}", *self._pytest_site()])

@@ -200,7 +200,6 @@ def _prctl(option: int, arg: int) -> None:
         pass
 
 
-PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -234,21 +233,20 @@ def _direct_children(pid: int) -> list[int]:
         return _children_of(pid)
 
 
-def reap_all(in_pid_namespace: bool, keep: frozenset[int] = frozenset()) -> int:
+def reap_all(in_pid_namespace: bool) -> int:
     """Kill and reap every process the last job left behind, also ones that called setsid.
 
     The zygote is a child subreaper, so every orphaned descendant becomes its child: killing and reaping
-    direct children until none is left reaches all of them, whatever sessions or groups they made. `keep`:
-    children that are not the job's (the zygote's session servers), spared.
+    direct children until none is left reaches all of them, whatever sessions or groups they made.
     Returns how many processes were killed (leftovers are an anomaly the host recycles the slot for).
     """
     me = os.getpid()
     killed = 0
     for _ in range(10000):
-        if in_pid_namespace and not keep:
+        if in_pid_namespace:
             with contextlib.suppress(OSError):
                 os.kill(-1, signal.SIGKILL)  # in our own pid namespace: everything but us and its init
-        kids = [pid for pid in _direct_children(me) if pid not in keep]
+        kids = _direct_children(me)
         for pid in kids:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -265,8 +263,6 @@ def reap_all(in_pid_namespace: bool, keep: frozenset[int] = frozenset()) -> int:
                 break
             reaped = True
         if not kids and not reaped:
-            if keep:  # only the servers are left
-                return killed
             time.sleep(0.001)
     return killed
 
@@ -355,13 +351,6 @@ class _Recorder:
         if report.when == "call" or report.outcome != "passed":
             self.reports.append({"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome})
 
-    def pytest_sessionstart(self) -> None:
-        """In a session server, where each job's process is forked (a job child passes straight through)."""
-        if _SERVING:
-            _serve_sessions()
-
-    pytest_sessionstart.pytest_impl = {"tryfirst": True}  # before every other sessionstart but the wrappers
-
 
 def _child_pytest(job: dict, res_fd: int) -> None:
     recorder = _Recorder()
@@ -373,7 +362,7 @@ def _child_pytest(job: dict, res_fd: int) -> None:
     code = _pytest_main(job["pytest_args"], recorder, prebuilt)
     with contextlib.suppress(OSError, ValueError):  # `prebuilt` says which path ran (for tests and benchmarks)
         write_frame(res_fd, {"op": "report", "exit": int(code), "reports": recorder.reports, "prebuilt": prebuilt,
-                             "served": _SERVED[0], "rewritten": _REWRITE_HITS[0], "remembered": _LINENOS_HITS[0]})
+                             "rewritten": _REWRITE_HITS[0], "remembered": _LINENOS_HITS[0]})
     # end the way `python -m pytest` would: exit handlers run and may change the status, as they can there
     import atexit
 
@@ -662,251 +651,6 @@ def _pytest_main(args: list[str], plugin: object, prebuilt: bool) -> int:
             os.environ["PYTEST_VERSION"] = old_version
 
 
-# ---------------------------------------------------------------- pytest sessions started ahead
-# Before pytest reads anything the model wrote, a job child spends about a third of its CPU on its arguments,
-# ini files and the plugins' configure hooks, the same for every job of one grader. A session server does that
-# once: a process the zygote forks that runs the job child's own pytest.main up to the session's start and waits
-# there, in _Recorder.pytest_sessionstart. Each job it serves is a fork of it that gets the job's pipes, limits
-# and fresh capture files, and returns into pytest.main: sessionstart, collection, the run and the exit happen
-# in the job's process, as in a job child. The server reaps the job and tells the zygote how it ended; the
-# zygote times and kills it as any job child, and what it leaves running comes to the zygote (its subreaper).
-# A server serves only jobs that differ from the one it started with in what pytest first reads at collection:
-# solution.py and the grader's own test modules. Any other file, the arguments, the folders and the import path
-# are its key. A key gets a server the second time it is seen; the zygote keeps the _SERVERS_KEEP most recent.
-# A server runs no model code: a job it serves cannot reach it but by signals (it is not dumpable), and a server
-# that dies or stops answering is replaced by a plain job child.
-
-_SERVER_CTL, _SERVER_SPARE = 3, 4  # a job child's request and report pipes; in a server, its channel and a spare
-_SERVERS_KEEP = 4
-_SERVING: dict = {}  # in a session server: its channel, its stdout/stderr placeholders, the descriptors it holds
-_SERVED = [False]  # in a job forked from a session server
-
-
-def _session_key(job: dict, testdir: str) -> tuple | None:
-    """What a session server's start depends on, for a pytest job one could serve; None when none may.
-
-    solution.py and the grader's test modules (`rewritten`) may differ between jobs: pytest first reads them at
-    collection, after the session's start, unless an argument names one as a plugin. Every other file counts
-    with its content (ini files, conftest.py, setup.py and any file a later pytest might read early).
-    """
-    plugins = _plugin_args(job["pytest_args"])
-    free = {os.path.join(job["workdir"], "solution.py"), *job.get("rewritten", [])}
-    names = {os.path.splitext(os.path.basename(path))[0] for path in free}
-    if plugins is None or any(p.removeprefix("no:") in names for p in plugins):
-        return None
-    files = []
-    for root, table in ((job["workdir"], job.get("files", {})), (testdir, job.get("test_files", {}))):
-        for rel, text in table.items():
-            path = os.path.normpath(os.path.join(root, rel))
-            files.append((path, None if path in free else text))
-    return tuple(job["pytest_args"]), job["cwd"], tuple(job.get("sys_path", [])), tuple(sorted(files, key=str))
-
-
-def _remember(table: dict, key: tuple, keep: int) -> None:
-    table[key] = None
-    while len(table) > keep:
-        del table[next(iter(table))]
-
-
-class _SessionServer:
-    """In the zygote: a session server's pid and channel."""
-
-    def __init__(self, pid: int, channel) -> None:
-        self.pid = pid
-        self.channel = channel
-        self.broken = False  # it died or said something it should not: stopped after the job
-
-    def ask(self, message: dict, fds: list[int], timeout: float) -> dict:
-        import socket
-
-        socket.send_fds(self.channel, [json.dumps(message).encode()], fds)
-        return self.answer(timeout)
-
-    def answer(self, timeout: float) -> dict:
-        ready, _, _ = select.select([self.channel], [], [], timeout)
-        if not ready:
-            raise TimeoutError("the session server did not answer")
-        data = self.channel.recv(65536)
-        if not data:
-            raise EOFError("the session server is gone")
-        return json.loads(data)
-
-    def exited(self, timeout: float) -> tuple[int, float] | None:
-        """How the job it forked ended (wait status, CPU seconds), once it has reaped it; None when it is gone
-        (the job, if alive, is then the zygote's child)."""
-        try:
-            reply = self.answer(timeout)
-            status, cpu = reply.get("status"), reply.get("cpu")
-            if reply.get("op") == "exited" and type(status) is int and isinstance(cpu, float):
-                return status, cpu
-        except (OSError, EOFError, ValueError):
-            pass
-        self.broken = True
-        self.stop()  # once it is reaped, its orphan has been handed to the zygote (its subreaper)
-        return None
-
-    def stop(self) -> None:
-        if self.pid:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self.pid, 0)
-            self.pid = 0
-        self.channel.close()
-
-
-def _start_server(job: dict, host_fds: tuple[int, int]) -> _SessionServer | None:
-    """In the zygote, with the job's files written: a session server for it, or None when it could not start."""
-    import socket
-
-    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            ours.close()
-            for fd in host_fds:
-                os.close(fd)
-            _run_server(job, theirs.detach(), out_w, err_w)
-        finally:
-            os._exit(70)
-    theirs.close()
-    # The placeholders' read ends are closed: a server whose start prints anything dies of SIGPIPE, so none that
-    # serves has output that the jobs it serves would lack.
-    for fd in (out_r, out_w, err_r, err_w):
-        os.close(fd)
-    server = _SessionServer(pid, ours)
-    try:
-        if server.answer(30.0).get("op") == "ready":
-            return server
-    except (OSError, EOFError, TimeoutError, ValueError):
-        pass
-    server.stop()
-    return None
-
-
-def _run_server(job: dict, channel: int, out_w: int, err_w: int) -> None:
-    """In a new session server: a job child's set-up (without the job's limits), then its pytest.main."""
-    os.setsid()
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
-    os.dup2(out_w, 1)
-    os.dup2(err_w, 2)
-    os.dup2(channel, _SERVER_CTL, inheritable=False)
-    os.dup2(0, _SERVER_SPARE)  # pytest's own descriptors get the numbers they get in a job child
-    os.closerange(_SERVER_SPARE + 1, 65536)
-    _SERVING["out"], _SERVING["err"] = ((st.st_dev, st.st_ino) for st in map(os.fstat, (1, 2)))
-    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
-    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-    sys.stdin = open(0, closefd=False)  # noqa: SIM115
-    for sig in _JOB_DEFAULT_SIGNALS:
-        _signal.signal(sig, _signal.SIG_DFL)
-    os.chdir(job["cwd"])
-    sys.argv = ["solution"]
-    _child_pytest(job, _SERVER_SPARE)  # returns in each job it serves
-
-
-def _server_descriptors() -> dict[int, str] | None:
-    """A server's descriptors by what a job must get in their place; None if one is of a kind it cannot replace.
-
-    out / err: the placeholders and pytest's copies of them (its capture's saved streams, faulthandler's file),
-    which become the job's pipes; scratch: an empty file with no name (pytest's capture files), which becomes a
-    new empty one; null: /dev/null, shared as every job child shares it.
-    """
-    import stat
-
-    null = os.stat(os.devnull).st_rdev
-    kinds: dict[int, str] = {}
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        try:
-            st = os.fstat(fd)
-        except OSError:  # the listing's own descriptor
-            continue
-        ident = (st.st_dev, st.st_ino)
-        if fd == _SERVER_CTL:
-            continue
-        if ident == _SERVING["out"]:
-            kinds[fd] = "out"
-        elif ident == _SERVING["err"]:
-            kinds[fd] = "err"
-        elif stat.S_ISCHR(st.st_mode) and st.st_rdev == null:
-            kinds[fd] = "null"
-        elif (stat.S_ISREG(st.st_mode) and st.st_nlink == 0 and st.st_size == 0
-              and os.lseek(fd, 0, os.SEEK_CUR) == 0):
-            _fresh_scratch(fd, probe=True)
-            kinds[fd] = "scratch"
-        else:
-            return None
-    return kinds
-
-
-def _fresh_scratch(fd: int, probe: bool = False) -> int:
-    """A new empty nameless file beside the one at `fd`, opened the same way (closed again when `probe`)."""
-    import fcntl
-
-    folder = os.path.dirname(os.readlink(f"/proc/self/fd/{fd}"))
-    new = os.open(folder, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_TMPFILE | os.O_CLOEXEC, 0o600)
-    if probe:
-        os.close(new)
-    return new
-
-
-def _serve_sessions() -> None:
-    """In a session server, at the session's start: fork a job for each request. Returns only in a job."""
-    import socket
-
-    channel = socket.socket(fileno=_SERVER_CTL)
-    try:
-        kinds = _server_descriptors() if _alone() else None
-        if kinds is None:
-            os._exit(71)  # the zygote sees the channel close and runs the job in a plain job child
-        _SERVING["kinds"] = kinds
-        channel.send(json.dumps({"op": "ready"}).encode())
-        while True:
-            data, fds, _, _ = socket.recv_fds(channel, 65536, 4)
-            if not data:
-                os._exit(0)
-            request = json.loads(data)
-            prepare_rewrite(request.get("rewritten", []))
-            job = os.fork()
-            if job == 0:
-                channel.detach()
-                _become_job(request, fds)
-                return  # into pytest.main: this process is the job
-            for fd in fds:
-                os.close(fd)
-            channel.send(json.dumps({"op": "forked", "pid": job}).encode())
-            _, status, usage = os.wait4(job, 0)
-            channel.send(json.dumps({"op": "exited", "status": status,
-                                     "cpu": usage.ru_utime + usage.ru_stime}).encode())
-    except BaseException:  # noqa: BLE001 - a server never goes on into the session itself
-        os._exit(72)
-
-
-def _become_job(request: dict, fds: list[int]) -> None:
-    """In a job forked from a session server: its own session, pipes, capture files, folder and limits."""
-    os.setsid()
-    out_w, err_w, req_r, res_w = fds
-    for fd, kind in _SERVING["kinds"].items():
-        source = {"out": out_w, "err": err_w}.get(kind)
-        if kind == "scratch":
-            source = _fresh_scratch(fd)
-        if source is not None:
-            os.dup2(source, fd, inheritable=os.get_inheritable(fd))
-            if kind == "scratch":
-                os.close(source)
-    os.dup2(req_r, _SERVER_CTL)
-    os.dup2(res_w, _SERVER_SPARE)
-    for fd in fds:
-        os.close(fd)
-    _SERVING.clear()
-    _SERVED[0] = True
-    os.chdir(request["cwd"])
-    _enter_job(request)
-
-
 def _child_exec(job: dict) -> None:
     env = dict(job.get("env") or {"PATH": "/usr/bin:/bin"})
     extra = [p for p in sys.path if p.endswith(("/opt/hg/site", "site-packages"))]
@@ -915,24 +659,6 @@ def _child_exec(job: dict) -> None:
 
 
 _JOB_DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGTERM, signal.SIGINT)  # a job child's are the defaults
-
-
-def _enter_job(job: dict) -> None:
-    """The last steps before a job runs: its OOM score, its limits, its argv."""
-    # Under a memory cgroup the job, not the zygote, is the one the OOM killer picks. A non-dumpable
-    # process's /proc files belong to root, so the child is briefly dumpable to raise its own score.
-    _prctl(PR_SET_DUMPABLE, 1)
-    try:  # os-level: a text file object would cost every job a fraction of a millisecond
-        oom = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
-        try:
-            os.write(oom, b"1000")
-        finally:
-            os.close(oom)
-    except OSError:
-        pass
-    _prctl(PR_SET_DUMPABLE, 0)
-    _apply_limits(job.get("limits", {}))
-    sys.argv = ["solution"]
 
 
 def _run_child(job: dict, fds: dict) -> None:
@@ -956,7 +682,20 @@ def _run_child(job: dict, fds: dict) -> None:
         for sig in _JOB_DEFAULT_SIGNALS:
             _signal.signal(sig, _signal.SIG_DFL)
         os.chdir(job["cwd"])
-        _enter_job(job)
+        # Under a memory cgroup the job, not the zygote, is the one the OOM killer picks. A non-dumpable
+        # process's /proc files belong to root, so the child is briefly dumpable to raise its own score.
+        _prctl(PR_SET_DUMPABLE, 1)
+        try:  # os-level: a text file object would cost every job a fraction of a millisecond
+            oom = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+            try:
+                os.write(oom, b"1000")
+            finally:
+                os.close(oom)
+        except OSError:
+            pass
+        _prctl(PR_SET_DUMPABLE, 0)
+        _apply_limits(job.get("limits", {}))
+        sys.argv = ["solution"]
         mode = job["mode"]
         if mode == "serve":
             _child_serve(job, 3, 4)
@@ -1516,9 +1255,6 @@ class Zygote:
         self.pidns = in_pid_namespace
         self.scratch = list(scratch or [])  # wiped after every job: nothing a job writes reaches the next
         self.host_in, self.host_out = 0, 1
-        self.servers: dict[tuple, _SessionServer] = {}  # session key -> its server, most recently used last
-        self.seen: dict[tuple, None] = {}  # keys seen once, most recent last: the next sighting starts a server
-        self.unservable: dict[tuple, None] = {}  # keys whose server could not start
 
     def send(self, obj: dict) -> None:
         write_frame(self.host_out, obj)
@@ -1574,9 +1310,9 @@ class Zygote:
         for key in ("pytest_args", "sys_path", "argv", "rewritten"):
             if key in job:
                 job[key] = fill(job[key])
-        fast = job.get("mode") == "pytest" and job.get("prebuilt", True) and "pytest" in sys.modules
-        if fast:
+        if job.get("mode") == "pytest" and job.get("prebuilt", True) and "pytest" in sys.modules:
             prebuild_pytest(job["pytest_args"])
+            prepare_rewrite(job.get("rewritten", []))
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         req_r, req_w = os.pipe()
@@ -1586,35 +1322,26 @@ class Zygote:
         if job.get("mode") == "stdio" and job.get("shared"):
             self.case_files = (_memory_file(""), _memory_file(""))
             fds["case_out"], fds["case_err"] = self.case_files
-        self.server: _SessionServer | None = None
-        pid = None
-        if fast and job.get("serve", True) and _TEMPLATES.get(_plugin_args(job["pytest_args"])) is not None:
-            pid = self._served(job, fds, testdir)
-        if pid is None:
-            if fast:
-                prepare_rewrite(job.get("rewritten", []))
-            pid = os.fork()
-            if pid == 0:
-                os.close(self.host_in)
-                os.close(self.host_out)
-                _run_child(job, fds)
+        pid = os.fork()
+        if pid == 0:
+            os.close(self.host_in)
+            os.close(self.host_out)
+            _run_child(job, fds)
         for fd in (out_w, err_w, req_r, res_w):
             os.close(fd)
-        self.pidfd: int | None = None
-        if self.server is None:
-            with contextlib.suppress(AttributeError, OSError):
-                self.pidfd = os.pidfd_open(pid)
+        try:
+            self.pidfd: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            self.pidfd = None
         try:
             result = self._supervise(job, pid, out_r, err_r, req_w, res_r, started)
         finally:
             if self.pidfd is not None:
                 os.close(self.pidfd)
-            if self.server is not None and self.server.broken:
-                self._drop(self.server)
         for fd in (out_r, err_r, req_w, res_r, *(self.case_files or ())):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        result["leftovers"] = reap_all(self.pidns, self._server_pids())
+        result["leftovers"] = reap_all(self.pidns)
         result["anomaly"] = result["anomaly"] or result["leftovers"] > 0
         _wipe(jobdir)
         _wipe(testdir)
@@ -1622,49 +1349,6 @@ class Zygote:
             _wipe(path)
         os.makedirs(self.workroot, mode=0o700, exist_ok=True)
         self.send(result)
-
-    def _server_pids(self) -> frozenset[int]:
-        return frozenset(server.pid for server in self.servers.values())
-
-    def _served(self, job: dict, fds: dict, testdir: str) -> int | None:
-        """The pid of the job's process forked from a session server (the zygote's child, as a job child is),
-        or None: no server for this job (yet), or its server failed, and a plain job child runs it."""
-        key = _session_key(job, testdir)
-        if key is None or key in self.unservable:
-            return None
-        server = self.servers.pop(key, None)
-        if server is None:
-            if key not in self.seen:
-                _remember(self.seen, key, 16)
-                return None
-            del self.seen[key]
-            server = _start_server(job, (self.host_in, self.host_out))
-            if server is None:
-                _remember(self.unservable, key, 16)
-                return None
-        self.servers[key] = server
-        while len(self.servers) > _SERVERS_KEEP:
-            self.servers.pop(next(iter(self.servers))).stop()
-        request = {"op": "fork", "cwd": job["cwd"], "limits": job.get("limits", {}),
-                   "rewritten": job.get("rewritten", [])}
-        try:
-            reply = server.ask(request, [fds["out_w"], fds["err_w"], fds["req_r"], fds["res_w"]], 10.0)
-            pid = reply.get("pid")
-            if reply.get("op") != "forked" or type(pid) is not int or pid <= 0:
-                raise ValueError(f"the session server answered {reply!r}")
-        except (OSError, EOFError, TimeoutError, ValueError):
-            self._drop(server)
-            return None
-        self.server = server
-        return pid
-
-    def _drop(self, server: _SessionServer) -> None:
-        """Stop a server that failed, and whatever job it may have forked (its orphans come to us)."""
-        for key, known in list(self.servers.items()):
-            if known is server:
-                del self.servers[key]
-        server.stop()
-        reap_all(self.pidns, self._server_pids())
 
     def _shared_report(self, frame: dict, keep: int) -> dict:
         """A shared case's report for the host: what it printed is read here, from the files it printed into,
@@ -1697,7 +1381,6 @@ class Zygote:
         drain_until = None
         open_fds = {out_r, err_r, res_r}
         pidfd = self.pidfd
-        server = self.server  # the job's session server, which reaps it; None for a job child
         # a shared stdio job's cases run in the job child itself: each case's time runs from the last report
         shared = job["mode"] == "stdio" and bool(job.get("shared"))
         case_timeout = float(job.get("case_timeout_s", wall))
@@ -1712,7 +1395,7 @@ class Zygote:
                 else:
                     status, detail = "timeout", f"case {next_case} ran past {case_timeout:g}s"
                 break
-            if exit_status is None and may_have_exited and server is None:
+            if exit_status is None and may_have_exited:
                 wpid, wstat, usage = os.wait4(pid, os.WNOHANG)
                 cpu_used = usage.ru_utime + usage.ru_stime
                 if wpid == pid:
@@ -1732,14 +1415,12 @@ class Zygote:
             watch = list(open_fds)
             if serve and pending is None and exit_status is None:
                 watch.append(self.host_in)
-            if exit_status is None and server is not None:
-                watch.append(server.channel)  # the server says when the job it forked has ended
-            elif exit_status is None and pidfd is not None:
+            if exit_status is None and pidfd is not None:
                 watch.append(pidfd)  # wakes us the moment the job exits, even with all its pipes closed
             limit = deadline if pending is None else min(deadline, pending_since + call_timeout)
             if case_clock is not None:
                 limit = min(limit, case_clock + case_timeout)
-            idle = 0.25 if pidfd is not None or server is not None else 0.005
+            idle = 0.25 if pidfd is not None else 0.005
             wait = min(max(0.0, limit - now), 0.02 if exit_status is not None else idle)
             try:
                 ready, _, _ = select.select(watch, [], [], wait)
@@ -1748,14 +1429,6 @@ class Zygote:
             for fd in ready:
                 if fd == pidfd:
                     may_have_exited = True
-                    continue
-                if server is not None and fd is server.channel:
-                    ended = server.exited(0.0)
-                    if ended is None:  # as when a job child kills the zygote: the slot is done with
-                        server = None  # (the job, if alive, is our child now: it is killed below)
-                        status, detail = "crashed", "the job's session server died"
-                        break
-                    exit_status, cpu_used = ended
                     continue
                 if fd == self.host_in:
                     msg = read_frame(self.host_in)
@@ -1818,15 +1491,11 @@ class Zygote:
             for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
                 with contextlib.suppress(OSError):
                     kill()
-            ended = server.exited(5.0) if server is not None else None
-            if ended is not None:
-                exit_status, cpu_used = ended
-            else:
-                try:
-                    _, exit_status, usage = os.wait4(pid, 0)
-                    cpu_used = usage.ru_utime + usage.ru_stime
-                except ChildProcessError:
-                    exit_status = None
+            try:
+                _, exit_status, usage = os.wait4(pid, 0)
+                cpu_used = usage.ru_utime + usage.ru_stime
+            except ChildProcessError:
+                exit_status = None
         if serve and pending is not None:
             self.send({"op": "result", "id": pending["id"], "ok": False, "timeout": status == "timeout",
                        "error": detail or "the solution process exited before answering"})
@@ -1843,7 +1512,7 @@ class Zygote:
                 status, detail = "timeout", "CPU time limit"  # SIGKILL: the hard limit, SIGXCPU was ignored
         # A job that died by a signal (segfault, abort, the OOM killer) leaves the zygote untouched, and what
         # it left running is swept below (leftovers): only these call for a fresh slot.
-        anomaly = status in ("timeout", "output_limit", "error", "crashed")
+        anomaly = status in ("timeout", "output_limit", "error")
         return {
             "op": "done",
             "status": status,
