@@ -116,12 +116,32 @@ def test_a_fixture_free_class_stays_so_only_while_no_name_could_hold_a_fixture()
         cls = type("Probe", (Plain,), {"kept": 1})
         recorded = zygote._bare(cls)
         change(cls)
-        return zygote._still_bare(cls, recorded[1])
+        # the memo's own test: version tags first, which any change at all turns off
+        assert zygote._untouched(recorded[3]) is (change is unchanged), change
+        return zygote._untouched(recorded[3]) or zygote._still_bare(cls, recorded[1])
 
-    assert check(lambda cls: None)
+    def unchanged(cls) -> None:
+        pass
+
+    assert check(unchanged)
     assert check(lambda cls: setattr(cls, "startdir", property(lambda self: "/")))
     assert check(lambda cls: setattr(cls, "helper", lambda self: 1))
     assert check(lambda cls: setattr(cls, "kept", 2)) is False  # any other value: scanned afresh
     assert check(lambda cls: setattr(cls, "extra", pytest.fixture(lambda: 1))) is False
     assert check(lambda cls: setattr(cls, "wrapped", functools.wraps(Base.shadowed)(lambda self: 1))) is False
     assert check(lambda cls: delattr(Plain, "shadowed")) is False  # uncovers the base's fixture
+
+
+def test_a_plugin_module_s_scan_is_replayed_only_while_its_namespace_is_unchanged():
+    """The memo's first test is the module dict's version tag: any name added, rebound or removed turns it off."""
+    import types
+
+    from hackgym.sandbox import zygote
+
+    for change in (lambda m: setattr(m, "added", 1), lambda m: setattr(m, "kept", 2), lambda m: delattr(m, "kept")):
+        module = types.ModuleType("plugin")
+        module.kept = 1
+        tags = zygote._tags(module.__dict__)
+        assert zygote._untouched(tags)
+        change(module)
+        assert not zygote._untouched(tags)

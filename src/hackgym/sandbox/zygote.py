@@ -381,9 +381,10 @@ def _child_pytest(job: dict, res_fd: int) -> None:
 
 _TEMPLATES: dict[tuple[str, ...], object] = {}  # `-p` arguments -> a Config as get_config left it
 # A fingerprint holds the ids of a namespace's values; each record also holds the values themselves, so that no
-# object a job makes can take one of those ids.
-_SCANS: dict[int, tuple] = {}  # id(plugin module) -> (module, fingerprint, fixtures, values)
-_BARE: dict[int, tuple] = {}  # id(class) -> (class, fingerprint, values) of pytest's classes with no fixture
+# object a job makes can take one of those ids. The dicts' version tags, where the interpreter keeps them, answer
+# first: an unchanged tag is an unchanged dict, found without reading (and so writing) a value.
+_SCANS: dict[int, tuple] = {}  # id(plugin module) -> (module, fingerprint, fixtures, values, tags)
+_BARE: dict[int, tuple] = {}  # id(class) -> (class, fingerprint, values, tags) of pytest's classes with no fixture
 # (path, source) -> the code pytest's assertion rewriting makes of that test module: what pytest itself caches in a
 # pyc keyed by the source's hash, kept here because no job may write a cache that a later job reads
 _REWRITTEN: dict[tuple[str, bytes], object] = {}
@@ -421,7 +422,26 @@ def _class_fingerprint(cls: type) -> tuple:
 
 
 def _bare(cls: type) -> tuple:
-    return cls, _class_fingerprint(cls), tuple(tuple(c.__dict__.values()) for c in cls.__mro__)
+    return (cls, _class_fingerprint(cls), tuple(tuple(c.__dict__.values()) for c in cls.__mro__),
+            _tags(*(gc.get_referents(c.__dict__)[0] for c in cls.__mro__)))
+
+
+def _tags(*namespaces: dict) -> tuple:
+    """Version-tag probes of these dicts with their tags now; empty where the interpreter keeps no tags."""
+    if not _TAGGED:
+        _TAGGED.append(_versions_usable())
+    if not _TAGGED[0] or not all(type(d) is dict for d in namespaces):
+        return ()
+    probes = tuple(map(_version_probe, namespaces))
+    return tuple((probe, probe.value) for probe in probes)
+
+
+def _untouched(tags: tuple) -> bool:
+    """No dict of `tags` has changed since (read in place: a job checking writes no page it shares)."""
+    return bool(tags) and all(probe.value == tag for probe, tag in tags)
+
+
+_TAGGED: list[bool] = []  # whether dict version tags can be read here (checked once)
 
 
 def _still_bare(cls: type, recorded: tuple) -> bool:
@@ -489,7 +509,8 @@ def prebuild_pytest(args: list[str]) -> None:
             if isinstance(plugin, types.ModuleType) and id(plugin) not in _SCANS:
                 scan = Scan()
                 scan.parsefactories(holder=plugin, node=None)
-                _SCANS[id(plugin)] = (plugin, _fingerprint(plugin), scan.calls, tuple(plugin.__dict__.values()))
+                _SCANS[id(plugin)] = (plugin, _fingerprint(plugin), scan.calls, tuple(plugin.__dict__.values()),
+                                      _tags(plugin.__dict__))
         # the plugin objects a session registers (terminal reporter, capture manager, session...) are instances of
         # pytest's own classes: a scan looks only at their class, so a class without fixtures is noted once
         classes = [_Recorder]
@@ -581,11 +602,11 @@ def _install_scan_memo(fixtures) -> None:
             return scan(self, node_or_obj, nodeid, holder=holder, node=node)
         if not isinstance(holder, (type, types.ModuleType)):
             bare = _BARE.get(id(type(holder)))
-            if bare is not None and bare[0] is type(holder) and _still_bare(bare[0], bare[1]):
+            if bare is not None and bare[0] is type(holder) and (_untouched(bare[3]) or _still_bare(bare[0], bare[1])):
                 return None
             return scan(self, node_or_obj, nodeid, holder=holder, node=node)
         entry = _SCANS.get(id(holder))
-        if entry is None or entry[0] is not holder or _fingerprint(holder) != entry[1]:
+        if entry is None or entry[0] is not holder or not (_untouched(entry[4]) or _fingerprint(holder) == entry[1]):
             return scan(self, node_or_obj, nodeid, holder=holder, node=node)
         for kw in entry[2]:
             self._register_fixture(node=node, **kw)
