@@ -285,3 +285,25 @@ def test_serve_session_round_trip(jail):
 def test_oom_killer_prefers_the_job_over_the_zygote(jail):
     res = jail.run({"mode": "exec", "argv": ["/bin/cat", "/proc/self/oom_score_adj"]}, FAST)
     assert res.stdout.strip() == "1000"
+
+
+@pytest.mark.parametrize("mode", ["jail", "process"])
+def test_a_job_that_lowers_its_zygote_s_limits_gets_the_slot_restarted(mode):
+    """A job runs as the zygote's uid, so it can prlimit or renice its parent, and every later fork would inherit
+    that: the zygote reports it as an anomaly and the next job runs in a fresh slot with the limits it asked for."""
+    if mode == "jail":
+        require_jail()
+    lower = ("import os, resource\n"
+             "resource.prlimit(os.getppid(), resource.RLIMIT_CPU, (1, 1))\n"
+             "os.setpriority(os.PRIO_PROCESS, os.getppid(), 10)\n")
+    check = "import os, resource\nprint(resource.getrlimit(resource.RLIMIT_CPU)[1], os.getpriority(os.PRIO_PROCESS, 0))\n"
+
+    def run(pool, src):
+        return pool.run({"mode": "exec", "files": {"s.py": src}, "argv": ["{python}", "{workdir}/s.py"]},
+                        Limits(cpu_s=30))
+
+    with Pool(SandboxConfig(mode=mode, workers=1)) as pool:
+        before = run(pool, check).stdout.split()
+        res = run(pool, lower)
+        assert res.status == "exit" and res.anomaly, res
+        assert run(pool, check).stdout.split() == before == ["31", before[1]]

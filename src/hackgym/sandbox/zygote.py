@@ -1047,6 +1047,11 @@ _CASE_OUT, _CASE_ERR, _CASE_IN = 5, 6, 7  # a shared job's files: the zygote rea
 _FIRST_FREE_FD = 8  # 0-2 a case's streams, 3-4 the job's channel, 5-7 the case files
 
 
+def _own_limits() -> tuple:
+    """This process's resource limits and priority, which a later fork inherits."""
+    return (*map(resource.getrlimit, _RLIMITS), os.getpriority(os.PRIO_PROCESS, 0))
+
+
 def _knobs() -> dict:
     """Interpreter and C-library settings a program can change and a fresh process has at their defaults."""
     return {"nice": os.getpriority(os.PRIO_PROCESS, 0), "faulthandler": faulthandler.is_enabled(),
@@ -1276,6 +1281,7 @@ class Zygote:
         self.pidns = in_pid_namespace
         self.scratch = list(scratch or [])  # wiped after every job: nothing a job writes reaches the next
         self.host_in, self.host_out = 0, 1
+        self.own_limits = _own_limits()
 
     def send(self, obj: dict) -> None:
         write_frame(self.host_out, obj)
@@ -1363,7 +1369,9 @@ class Zygote:
             with contextlib.suppress(OSError):
                 os.close(fd)
         result["leftovers"] = reap_all(self.pidns)
-        result["anomaly"] = result["anomaly"] or result["leftovers"] > 0
+        # A job of our uid may lower our limits or priority (prlimit, setpriority on its parent), which every later
+        # job would inherit: the host restarts the slot first.
+        result["anomaly"] = result["anomaly"] or result["leftovers"] > 0 or _own_limits() != self.own_limits
         _wipe(jobdir)
         _wipe(testdir)
         for path in self.scratch:
