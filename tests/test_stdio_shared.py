@@ -220,6 +220,13 @@ start = "fresh" if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout is sy
 print(k, start, "set", flush=True)
 sys.stdout = sys.__stdout__ = io.StringIO()  # a leak would swallow the next case's answer
 ''',
+    "modules_entry": '''import sys
+k = input()
+start = "LEAK" if "hg_marker" in sys.modules or "__main__" not in sys.modules else "fresh"
+sys.modules["hg_marker"] = sys.modules["__main__"]
+after = "set" if "hg_marker" in sys.modules else "unset"
+print(k, start, after)
+''',
     "exit_handlers": '''import atexit
 k = input()
 atexit.register(print, "bye", k)  # a leaked handler would say bye twice in a later case

@@ -69,9 +69,11 @@ class Launch:
     description: str
 
 
-def process_launch(slot: int, workroot: str, preload_pytest: bool) -> Launch:
+def process_launch(slot: int, workroot: str, preload_pytest: bool, cpu: int | None = None) -> Launch:
     """rlimits only: the job shares the host's filesystem, network and user. Not isolation."""
     argv = [str(interpreter()), "-I", "-S", "-B", str(ZYGOTE), "--workroot", workroot, "--scratch", workroot]
+    if cpu is not None:
+        argv += ["--cpu", str(cpu)]
     if preload_pytest:
         site = {str(Path(p).parent) for p, _ in pytest_sources()}
         for s in sorted(site):
@@ -128,7 +130,7 @@ def _system_binds() -> list[str]:
 
 def jail_launch(slot: int, preload_pytest: bool, command: list[str] | None = None,
                 cgroup_procs: Sequence[str] = (), tmp_mb: int = 256,
-                ro_binds: Sequence[tuple[str, str]] = ()) -> Launch:
+                ro_binds: Sequence[tuple[str, str]] = (), cpu: int | None = None) -> Launch:
     """A bubblewrap jail run by an unprivileged uid with every namespace unshared.
 
     As root, the launcher first stages the interpreter and pytest under a private mount namespace so that an
@@ -145,6 +147,8 @@ def jail_launch(slot: int, preload_pytest: bool, command: list[str] | None = Non
              "--scratch", "/tmp", "--scratch", "/dev/shm"]
     if preload_pytest:
         inner += ["--sys-path", JAIL_SITE, "--preload", "pytest"]
+    if cpu is not None:
+        inner += ["--cpu", str(cpu)]
     if command is not None:
         inner = [py if c == "{python}" else c for c in command]
     root = os.geteuid() == 0

@@ -53,6 +53,9 @@ class SandboxConfig(BaseModel):
     tmp_mb: int = Field(256, ge=8, description="size of the jail's private /tmp")
     ro_binds: tuple[tuple[str, str], ...] = Field(
         (), description="(host path, jail path) mounted read-only in the jail: a command grader's interpreter")
+    pin_cpus: bool = Field(True, description="with no more slots than CPUs, run slot i on the i-th CPU this process "
+                           "may use: a job's hand-offs between its slot's processes stay on one core, and a job "
+                           "that spins cannot slow another slot's")
 
 
 class JobResult(BaseModel):
@@ -119,9 +122,10 @@ class SlotCrashed(Exception):
 class Slot:
     """One zygote process; used by one thread at a time."""
 
-    def __init__(self, index: int, config: SandboxConfig) -> None:
+    def __init__(self, index: int, config: SandboxConfig, cpu: int | None = None) -> None:
         self.index = index
         self.config = config
+        self.cpu = cpu
         self.proc: subprocess.Popen | None = None
         self.jobs = 0
         self.frames = FrameBuffer()
@@ -143,10 +147,10 @@ class Slot:
                 self.stop()
                 raise SandboxUnavailable(problem + " (or choose --sandbox process, which is not isolation)")
             spec = _launch.jail_launch(self.index, self.config.preload_pytest, cgroup_procs=procs,
-                                       tmp_mb=self.config.tmp_mb, ro_binds=self.config.ro_binds)
+                                       tmp_mb=self.config.tmp_mb, ro_binds=self.config.ro_binds, cpu=self.cpu)
         elif self.config.mode == "process":
             self._tmp = tempfile.TemporaryDirectory(prefix="hackgym-slot-")
-            spec = _launch.process_launch(self.index, self._tmp.name, self.config.preload_pytest)
+            spec = _launch.process_launch(self.index, self._tmp.name, self.config.preload_pytest, cpu=self.cpu)
         else:
             raise SandboxUnavailable(f"unknown sandbox mode {self.config.mode!r}: use jail or process")
         self.description = spec.description
@@ -363,7 +367,9 @@ class Pool:
         that run side by side in one process number theirs apart (RLIMIT_NPROC is counted per uid)."""
         self.config = config or SandboxConfig(**overrides)
         self._free: queue.Queue[Slot] = queue.Queue()
-        self._slots = [Slot(first_slot + i, self.config) for i in range(self.config.workers)]
+        cpus = sorted(os.sched_getaffinity(0))
+        pin = self.config.pin_cpus and self.config.workers <= len(cpus)
+        self._slots = [Slot(first_slot + i, self.config, cpus[i] if pin else None) for i in range(self.config.workers)]
         for s in self._slots:
             self._free.put(s)
         self._closed = False

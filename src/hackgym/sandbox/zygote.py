@@ -33,6 +33,7 @@ import types
 
 MAX_FRAME = 16 * 1024 * 1024
 MAX_DEPTH = 64
+HELD_BYTES = 1 << 20  # a stdio job's case reports held back for one write to the host, at most
 _HDR = struct.Struct(">I")
 
 # ---------------------------------------------------------------- wire format
@@ -716,8 +717,9 @@ def _run_child(job: dict, fds: dict) -> None:
             pass
         _prctl(PR_SET_DUMPABLE, 0)
         _apply_limits(job.get("limits", {}))
-        sys.argv = ["solution"]
         mode = job["mode"]
+        if mode != "stdio":  # a stdio case sets its own; left alone, `sys` is as noted when the first case starts
+            sys.argv = ["solution"]
         if mode == "serve":
             _child_serve(job, 3, 4)
         elif mode == "pytest":
@@ -756,8 +758,10 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def _as_main(code, path: str) -> int:
-    """Run `code` (solution.py, compiled) as `python solution.py` would; the exit status it would have."""
+def _as_main(code, path: str, ready=None) -> int:
+    """Run `code` (solution.py, compiled) as `python solution.py` would; the exit status it would have.
+
+    `ready` is called once everything is set for the program, just before it runs."""
     main = types.ModuleType("__main__")
     main.__dict__.update({"__file__": path, "__cached__": None, "__loader__": None, "__package__": None,
                           "__spec__": None, "__builtins__": sys.modules["builtins"]})
@@ -765,6 +769,8 @@ def _as_main(code, path: str) -> int:
     sys.argv = [os.path.basename(path)]
     status = 0
     atexit._clear()
+    if ready is not None:
+        ready()
     try:
         exec(code, main.__dict__)
     except SystemExit as exc:
@@ -1020,6 +1026,9 @@ class _Noted:
         self.usable = _versions_usable()
         self.probes = [_version_probe(d) for d in self.dicts] if self.usable else []
         self.versions = (ctypes.c_uint64 * len(self.dicts))(*(p.value for p in self.probes))
+        index = {id(d): i for i, d in enumerate(self.dicts)}  # the dicts a shared case writes itself, found here
+        self.own = [(index[id(d)], keys) for d, keys in ((sys.modules, _OWN_MODULES), (sys.__dict__, _OWN_SYS))
+                    if id(d) in index]
         # the rest as a job child has it: the same but for the handlers it puts back to their defaults
         self.environ = dict(os.environ._data)  # the bytes behind os.environ: compared without decoding
         self.c_environ = _c_environ()
@@ -1043,13 +1052,15 @@ def note_process_state() -> None:
 
 
 _RLIMITS = [getattr(resource, name) for name in dir(resource) if name.startswith("RLIMIT_")]
+_OWN_MODULES = ("__main__",)  # the keys a shared case sets itself in sys.modules and in `sys`
+_OWN_SYS = ("stdin", "stdout", "stderr", "__stdin__", "__stdout__", "__stderr__", "argv")
 _CASE_OUT, _CASE_ERR, _CASE_IN = 5, 6, 7  # a shared job's files: the zygote reads the first two
 _FIRST_FREE_FD = 8  # 0-2 a case's streams, 3-4 the job's channel, 5-7 the case files
 
 
 def _own_limits() -> tuple:
-    """This process's resource limits and priority, which a later fork inherits."""
-    return (*map(resource.getrlimit, _RLIMITS), os.getpriority(os.PRIO_PROCESS, 0))
+    """This process's resource limits, priority and CPUs, which a later fork inherits."""
+    return (*map(resource.getrlimit, _RLIMITS), os.getpriority(os.PRIO_PROCESS, 0), os.sched_getaffinity(0))
 
 
 def _knobs() -> dict:
@@ -1115,6 +1126,34 @@ class _ProcessState:
         self.c_environ: tuple[int, ...] | None = None  # once os.environ is put back, the block it left
         self.lists = [(xs, list(xs)) for xs in (sys.path, sys.argv, sys.meta_path, sys.path_hooks)]
         self.limits = [resource.getrlimit(r) for r in _RLIMITS]
+        self.own = self.noted.own if self.noted.usable else []
+        self.clean: list[tuple[int, tuple[str, ...]]] = []  # own dicts as noted when the case began
+        self.set_up: dict[int, int] = {}  # own dict -> its version once the case's own writes were done
+
+    def begin_case(self) -> None:
+        """Before a case's own writes: which of the dicts it writes are still as noted."""
+        noted = self.noted
+        self.clean = [(i, keys) for i, keys in self.own if noted.probes[i].value == noted.versions[i]]
+        self.set_up = {}
+
+    def case_set_up(self) -> None:
+        """The case's own writes are done: a dict whose version has not moved from here when the case is
+        over differs from its copy only in those keys."""
+        self.set_up = {i: self.noted.probes[i].value for i, _ in self.clean}
+
+    def _put_back_own(self, i: int) -> bool:
+        """Put back only the keys the case set itself, when nothing else wrote the dict (no value touched
+        but those: after a fork each value touched copies its page)."""
+        noted = self.noted
+        if self.set_up.get(i) != noted.probes[i].value:
+            return False
+        d, copy = noted.dicts[i], noted.copies[i]
+        for key in next(keys for j, keys in self.clean if j == i):
+            if key in copy:
+                d[key] = copy[key]
+            else:
+                d.pop(key, None)
+        return True
 
     def _changed(self) -> list[int]:
         noted = self.noted
@@ -1127,9 +1166,10 @@ class _ProcessState:
         """Put the process back; what could not be put back (then no later case may share it), or ""."""
         noted = self.noted
         for i in self._changed():  # sys.modules first: what the case imported is imported afresh by the next
-            d = noted.dicts[i]
-            d.clear()
-            d.update(noted.copies[i])
+            if not self._put_back_own(i):
+                d = noted.dicts[i]
+                d.clear()
+                d.update(noted.copies[i])
             if noted.usable:
                 noted.versions[i] = noted.probes[i].value  # this process's copy of the note: no other sees it
         for container, saved in noted.others:
@@ -1174,9 +1214,10 @@ class _ProcessState:
         return ""
 
 
-def _shared_case(code, path: str, text: str) -> tuple[int, float]:
+def _shared_case(code, path: str, text: str, state: _ProcessState) -> tuple[int, float]:
     """One case in this process: stdin from memory, stdout and stderr into the files the zygote reads and
     empties after each report; the exit status and the seconds it ran."""
+    state.begin_case()
     _rewind(_CASE_IN, text.encode("utf-8"))
     for fd, target in ((_CASE_IN, 0), (_CASE_OUT, 1), (_CASE_ERR, 2)):
         os.dup2(fd, target)
@@ -1184,7 +1225,7 @@ def _shared_case(code, path: str, text: str) -> tuple[int, float]:
     sys.stdin, sys.stdout, sys.stderr = streams
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = streams
     started = time.monotonic()
-    status = _contextvars.Context().run(_as_main, code, path)  # context variables (decimal's) start empty
+    status = _contextvars.Context().run(_as_main, code, path, state.case_set_up)  # context variables start empty
     seconds = time.monotonic() - started
     reap_all(in_pid_namespace=False)  # what the case started, as after a forked case
     return status, seconds
@@ -1198,7 +1239,7 @@ def _stdio_shared(code, path: str, cases: list, req_fd: int, res_fd: int) -> Non
         os.close(stdin)
     write_frame(res_fd, {"op": "start"})  # the zygote times each case from here on
     for i, text in enumerate(cases):
-        status, seconds = _shared_case(code, path, text)
+        status, seconds = _shared_case(code, path, text, state)
         why = "the program ran out of memory" if _OUT_OF_MEMORY else ""  # perhaps for what earlier cases left
         why = why or state.restore()
         if why:
@@ -1282,9 +1323,29 @@ class Zygote:
         self.scratch = list(scratch or [])  # wiped after every job: nothing a job writes reaches the next
         self.host_in, self.host_out = 0, 1
         self.own_limits = _own_limits()
+        self.held: list[bytes] = []
+        self.held_bytes = 0
 
     def send(self, obj: dict) -> None:
+        if self.held:
+            self.flush()
         write_frame(self.host_out, obj)
+
+    def hold(self, obj: dict) -> None:
+        """A stdio case's report, sent with the next frame (or once the held ones pass HELD_BYTES): the host
+        then wakes once a job, not once a case."""
+        data = json.dumps(obj, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        self.held.append(_HDR.pack(len(data)) + data)
+        self.held_bytes += len(data)
+        if self.held_bytes > HELD_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        view = memoryview(b"".join(self.held))
+        self.held.clear()
+        self.held_bytes = 0
+        while view:
+            view = view[os.write(self.host_out, view):]
 
     def serve_forever(self) -> None:
         self.send({"op": "ready", "pid": os.getpid(), "python": sys.version.split()[0]})
@@ -1499,7 +1560,7 @@ class Zygote:
                                         op != "start" and frame.get("i") != next_case):
                                     raise ProtocolError(f"{op} out of turn (case {next_case} was next)")
                                 if op == "case":
-                                    self.send(self._shared_report(frame, int(job["case_output"])))
+                                    self.hold(self._shared_report(frame, int(job["case_output"])))
                                     with contextlib.suppress(OSError):  # gone, or its end closed: seen below
                                         os.write(req_w, b"k")  # the files are empty again: the next case may run
                                 elif op == "unshared":
@@ -1509,7 +1570,7 @@ class Zygote:
                                 if op == "unshared":  # nothing more may come: the job is over
                                     next_case = -1
                             elif op in ("case", "file") and job["mode"] == "stdio":
-                                self.send(frame)  # a stdio job's reports go out as they come, one frame each
+                                self.hold(frame)  # a stdio job's reports go out with its end, in order
                     except ProtocolError as exc:
                         status, detail = "error", f"malformed message from the solution process: {exc}"
                         break
@@ -1676,19 +1737,21 @@ def _warm_pytest(workroot: str) -> None:
 
 def _parse_args(argv: list[str]) -> types.SimpleNamespace:
     """The zygote's flags, as launch.py writes them (argparse would stay in the memory of every fork):
-    --workroot DIR, --pidns (we run in our own pid namespace), and repeatable --preload MODULE (imported
-    before forking), --sys-path DIR, --scratch DIR (wiped after every job)."""
-    args = types.SimpleNamespace(workroot=None, pidns=False, preload=[], sys_path=[], scratch=[])
+    --workroot DIR, --pidns (we run in our own pid namespace), --cpu N (run on that CPU only), and repeatable
+    --preload MODULE (imported before forking), --sys-path DIR, --scratch DIR (wiped after every job)."""
+    args = types.SimpleNamespace(workroot=None, pidns=False, cpu=None, preload=[], sys_path=[], scratch=[])
     rest = iter(argv)
     for flag in rest:
         if flag == "--pidns":
             args.pidns = True
             continue
         value = next(rest, None)
-        if value is None or flag not in ("--workroot", "--preload", "--sys-path", "--scratch"):
+        if value is None or flag not in ("--workroot", "--cpu", "--preload", "--sys-path", "--scratch"):
             raise SystemExit(f"zygote: {flag!r} is not a flag it takes, or lacks its value")
         if flag == "--workroot":
             args.workroot = value
+        elif flag == "--cpu":
+            args.cpu = int(value)
         else:
             getattr(args, flag[2:].replace("-", "_")).append(value)
     if not args.workroot:
@@ -1698,6 +1761,9 @@ def _parse_args(argv: list[str]) -> types.SimpleNamespace:
 
 def main(argv: list[str]) -> None:
     args = _parse_args(argv)
+    if args.cpu is not None:  # every job inherits it; one that moves itself only changes its own speed
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, {args.cpu})
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
