@@ -220,6 +220,13 @@ start = "fresh" if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout is sy
 print(k, start, "set", flush=True)
 sys.stdout = sys.__stdout__ = io.StringIO()  # a leak would swallow the next case's answer
 ''',
+    "preloaded_module": '''import heapq
+k = input()
+start = "LEAK" if hasattr(heapq, "hg_marker") else "fresh"
+heapq.hg_marker = k  # a module the zygote imported before forking: its namespace is put back too
+after = "set" if heapq.hg_marker == k else "unset"
+print(k, start, after)
+''',
     "modules_entry": '''import sys
 k = input()
 start = "LEAK" if "hg_marker" in sys.modules or "__main__" not in sys.modules else "fresh"
