@@ -311,24 +311,29 @@ def test_a_job_that_lowers_its_zygote_s_limits_gets_the_slot_restarted(mode):
 
 @pytest.mark.parametrize("mode", ["jail", "process"])
 def test_each_slot_runs_its_jobs_on_a_cpu_of_its_own(mode):
-    """With no more slots than CPUs, slot i and every job it forks run on the i-th CPU this process may use (a
-    job's hand-offs between its slot's processes stay on one core); `pin_cpus=False` leaves them anywhere. A job
-    that moves its zygote elsewhere is an anomaly, as a changed limit is."""
+    """With as many slots as CPUs, slot i and every job it forks run on the i-th CPU this process may use (a
+    job's hand-offs between its slot's processes stay on one core); with another number, or `pin_cpus=False`,
+    nothing is pinned. A job that moves its zygote to other CPUs, or changes its scheduling policy, is an
+    anomaly, as a changed limit is: every later fork would inherit it."""
     if mode == "jail":
         require_jail()
     cpus = sorted(os.sched_getaffinity(0))
     where = "import os\nprint(sorted(os.sched_getaffinity(0)))\n"
-    move = f"import os\nos.sched_setaffinity(os.getppid(), {set(cpus)!r})\n"  # the zygote had one of them
+    moves = {"cpus": f"import os\nos.sched_setaffinity(os.getppid(), {set(cpus)!r})\n",  # the zygote had one
+             "policy": "import os\nos.sched_setscheduler(os.getppid(), os.SCHED_IDLE, os.sched_param(0))\n"}
 
     def run(pool, src):
         return pool.run({"mode": "exec", "files": {"s.py": src}, "argv": ["{python}", "{workdir}/s.py"]}, FAST)
 
-    workers = min(2, len(cpus))
-    with Pool(SandboxConfig(mode=mode, workers=workers, preload_pytest=False)) as pool:
-        seen = {run(pool, where).stdout.strip() for _ in range(8)}
-        assert seen <= {str([cpu]) for cpu in cpus[:workers]} and len(seen) >= 1, seen
-        if len(cpus) > 1:
-            res = run(pool, move)
-            assert res.status == "exit" and res.anomaly, res
-    with Pool(SandboxConfig(mode=mode, workers=workers, preload_pytest=False, pin_cpus=False)) as pool:
-        assert run(pool, where).stdout.strip() == str(cpus)
+    with Pool(SandboxConfig(mode=mode, workers=len(cpus), preload_pytest=False)) as pool:
+        seen = {run(pool, where).stdout.strip() for _ in range(2 * len(cpus))}
+        assert seen <= {str([cpu]) for cpu in cpus}, seen
+        for name, src in moves.items():
+            if name == "cpus" and len(cpus) == 1:
+                continue
+            res = run(pool, src)
+            assert res.status == "exit" and res.anomaly, (name, res)
+        assert run(pool, "import os\nprint(os.sched_getscheduler(0))\n").stdout.strip() == str(os.SCHED_OTHER)
+    for config in ({"pin_cpus": False}, {"workers": len(cpus) + 1}):
+        with Pool(SandboxConfig(mode=mode, preload_pytest=False, **{"workers": len(cpus), **config})) as pool:
+            assert run(pool, where).stdout.strip() == str(cpus), config

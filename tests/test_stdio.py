@@ -237,16 +237,3 @@ print(seen, __name__, os.path.basename(__file__), sys.argv, sys.path[0] == os.ge
     r = _grader("hardened", jail_pool).grade(problem, Submission(files={"solution.py": "print((\n"}))
     assert r.status == "failed" and r.cases_passed == 0 and "SyntaxError" in r.detail, r.detail
 
-
-def test_stdio_programs_find_the_usual_modules_loaded_but_not_random(jail_pool):
-    """The zygote stdio programs run on has imported the standard-library modules such programs use most
-    (`launch.PROGRAM_MODULES`), so a case pays no import for them; not `random`, which reseeds in every fork."""
-    from hackgym.sandbox.launch import PROGRAM_MODULES
-
-    program = ("import sys\nwanted = " + repr(sorted(PROGRAM_MODULES)) + "\n"
-               "print(all(m in sys.modules for m in wanted), 'random' in sys.modules, input())\n")
-    cases = [{"input": f"{k}\n", "output": f"True False {k}\n", "visible": k == 0} for k in range(2)]
-    problem = Problem.model_validate(_record(cases=cases, compare="exact"))
-    for spec in ("hardened", "stdio:none"):
-        r = _grader(spec, jail_pool).grade(problem, Submission(files={"solution.py": program}))
-        assert r.passed, (spec, r.detail)

@@ -220,12 +220,47 @@ start = "fresh" if isinstance(sys.stdout, io.TextIOWrapper) and sys.stdout is sy
 print(k, start, "set", flush=True)
 sys.stdout = sys.__stdout__ = io.StringIO()  # a leak would swallow the next case's answer
 ''',
-    "preloaded_module": '''import heapq
+    "finaliser_in_a_namespace": '''import collections
 k = input()
-start = "LEAK" if hasattr(heapq, "hg_marker") else "fresh"
-heapq.hg_marker = k  # a module the zygote imported before forking: its namespace is put back too
-after = "set" if heapq.hg_marker == k else "unset"
+start = "LEAK" if hasattr(collections, "hg_leak") else "fresh"
+
+
+class Plant:
+    def __del__(self, space=collections.__dict__):
+        space["hg_leak"] = 1  # runs as the namespace is put back
+
+
+collections.hg_plant = Plant()
+after = "set" if hasattr(collections, "hg_plant") else "unset"
 print(k, start, after)
+''',
+    "finaliser_in_sys": '''import sys
+k = input()
+start = "LEAK" if hasattr(sys, "hg_leak") else "fresh"
+
+
+class Plant:
+    def __del__(self, space=sys.__dict__):
+        space["hg_leak"] = 1
+
+
+sys.hg_plant = Plant()
+after = "set" if hasattr(sys, "hg_plant") else "unset"
+print(k, start, after)
+''',
+    "finaliser_on_the_main_module": '''import sys, types
+k = input()
+start = "LEAK" if "hg_leak" in sys.modules else "fresh"
+
+
+class Main(types.ModuleType):
+    def __del__(self, modules=sys.modules):
+        modules["hg_leak"] = 1  # as `__main__` is put back in sys.modules
+
+
+if k == "0":
+    sys.modules["__main__"].__class__ = Main
+print(k, start, "set")
 ''',
     "modules_entry": '''import sys
 k = input()
@@ -425,6 +460,19 @@ def test_a_case_that_loops_forever_times_out_as_in_a_fresh_process(shared_quick,
     assert f"case {stuck}: ran past" in got.detail
 
 
+def test_reports_held_past_their_limit_all_reach_the_host_in_order(shared):
+    """The zygote holds a job's case reports for one write, and writes them early once they pass 1 MiB: with
+    ~0.6 MB printed a case, every report still arrives, in order, each with its own output."""
+    outputs = [f"{k}\n" + chr(ord("a") + k) * 600_000 + "\n" for k in range(N)]
+    problem = _problem(outputs)
+    sub = _sub("k = int(input())\nprint(k)\nprint(chr(ord('a') + k) * 600_000)\n")
+    got = shared.grade(problem, sub)
+    assert got.passed and got.cases_passed == N, got.detail
+    reports = [f for f in _frames(shared, problem, sub) if f.get("op") == "case"]
+    assert [f["i"] for f in reports] == list(range(N))
+    assert all(f["stdout"] == outputs[k] for k, f in enumerate(reports))
+
+
 @pytest.mark.parametrize("loud", [0, 1])
 def test_too_much_output_fails_the_case_as_in_a_fresh_process(jail_pool, loud):
     """Over max_output fails that case only; shared and fresh agree."""
@@ -465,6 +513,7 @@ FORGERIES = {
     "a_later_case_from_every_case": "if k + 1 < N:\n    claim(k + 1)\nprint('wrong')\n",
     "garbage_on_the_channel": "os.write(4, b'\\x00\\x00\\x00\\x05hello') if k == 0 else None\nprint('wrong')\n",
     "a_frame_cut_short": "os.write(4, b'\\x00\\x01\\x00\\x00{\"op\"') if k == 1 else None\nprint('wrong')\n",
+    "a_report_in_turn_timed_nan": "forge({'op': 'case', 'i': k, 'exit': 0, 'seconds': float('nan')})\nprint('wrong')\n",
     "unshared_with_a_wrong_answer": "forge({'op': 'unshared', 'i': k, 'why': 'forged'})\nprint('wrong')\n",
     "unshared_with_the_right_answer": "forge({'op': 'unshared', 'i': k, 'why': 'forged'})\nprint(ANSWERS[k], end='')\n",
 }

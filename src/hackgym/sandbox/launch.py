@@ -61,14 +61,6 @@ def pytest_sources() -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-# Imported before forking by a zygote without pytest, the one stdio programs run on: standard-library modules
-# such programs import most, so a case that imports one finds it loaded, as it finds the zygote's own imports
-# (collections, functools, itertools, re, math, json...). A case sees their namespaces as the zygote left them.
-# Not `random` (nor `statistics`, which imports it): it reseeds in every forked child, ~0.1 ms a fork here.
-PROGRAM_MODULES = ("array", "bisect", "copy", "datetime", "decimal", "fractions", "glob", "heapq", "pathlib", "string",
-                   "typing")
-
-
 @dataclass(frozen=True)
 class Launch:
     argv: list[str]
@@ -87,8 +79,6 @@ def process_launch(slot: int, workroot: str, preload_pytest: bool, cpu: int | No
         for s in sorted(site):
             argv += ["--sys-path", s]
         argv += ["--preload", "pytest"]
-    else:
-        argv += [arg for name in PROGRAM_MODULES for arg in ("--preload", name)]
     return Launch(argv, dict(SCRUBBED_ENV), False, "process (rlimits only, NOT isolation)")
 
 
@@ -157,8 +147,6 @@ def jail_launch(slot: int, preload_pytest: bool, command: list[str] | None = Non
              "--scratch", "/tmp", "--scratch", "/dev/shm"]
     if preload_pytest:
         inner += ["--sys-path", JAIL_SITE, "--preload", "pytest"]
-    else:
-        inner += [arg for name in PROGRAM_MODULES for arg in ("--preload", name)]
     if cpu is not None:
         inner += ["--cpu", str(cpu)]
     if command is not None:

@@ -53,9 +53,9 @@ class SandboxConfig(BaseModel):
     tmp_mb: int = Field(256, ge=8, description="size of the jail's private /tmp")
     ro_binds: tuple[tuple[str, str], ...] = Field(
         (), description="(host path, jail path) mounted read-only in the jail: a command grader's interpreter")
-    pin_cpus: bool = Field(True, description="with no more slots than CPUs, run slot i on the i-th CPU this process "
-                           "may use: a job's hand-offs between its slot's processes stay on one core, and a job "
-                           "that spins cannot slow another slot's")
+    pin_cpus: bool = Field(True, description="when the slots are as many as the CPUs this process may use (or a "
+                           "multiple), run slot i on the i-th: a job's hand-offs between its slot's processes stay "
+                           "on one core")
 
 
 class JobResult(BaseModel):
@@ -367,9 +367,12 @@ class Pool:
         that run side by side in one process number theirs apart (RLIMIT_NPROC is counted per uid)."""
         self.config = config or SandboxConfig(**overrides)
         self._free: queue.Queue[Slot] = queue.Queue()
-        cpus = sorted(os.sched_getaffinity(0))
-        pin = self.config.pin_cpus and self.config.workers <= len(cpus)
-        self._slots = [Slot(first_slot + i, self.config, cpus[i] if pin else None) for i in range(self.config.workers)]
+        cpus = sorted(os.sched_getaffinity(0)) if self.config.pin_cpus and hasattr(os, "sched_getaffinity") else []
+        # Every CPU gets as many slots as every other, whatever other pools (here or in other processes) pin:
+        # slots on the first CPUs only would pile on them while the rest idle.
+        pin = bool(cpus) and self.config.workers % len(cpus) == 0
+        self._slots = [Slot(first_slot + i, self.config, cpus[i % len(cpus)] if pin else None)
+                       for i in range(self.config.workers)]
         for s in self._slots:
             self._free.put(s)
         self._closed = False

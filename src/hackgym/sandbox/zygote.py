@@ -1059,8 +1059,10 @@ _FIRST_FREE_FD = 8  # 0-2 a case's streams, 3-4 the job's channel, 5-7 the case 
 
 
 def _own_limits() -> tuple:
-    """This process's resource limits, priority and CPUs, which a later fork inherits."""
-    return (*map(resource.getrlimit, _RLIMITS), os.getpriority(os.PRIO_PROCESS, 0), os.sched_getaffinity(0))
+    """This process's resource limits, priority, scheduling policy and CPUs, which a later fork inherits."""
+    sched = (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority) if hasattr(os, "sched_getscheduler") else ()
+    cpus = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ()
+    return (*map(resource.getrlimit, _RLIMITS), os.getpriority(os.PRIO_PROCESS, 0), sched, cpus)
 
 
 def _knobs() -> dict:
@@ -1125,6 +1127,8 @@ class _ProcessState:
         self.noted = _NOTED[0] if _NOTED else _Noted()
         self.c_environ: tuple[int, ...] | None = None  # once os.environ is put back, the block it left
         self.lists = [(xs, list(xs)) for xs in (sys.path, sys.argv, sys.meta_path, sys.path_hooks)]
+        # the lists and sets the note holds but those above, which hold the job child's own (sys.path[0])
+        self.others = [(c, saved) for c, saved in self.noted.others if not any(c is xs for xs, _ in self.lists)]
         self.limits = [resource.getrlimit(r) for r in _RLIMITS]
         self.own = self.noted.own if self.noted.usable else []
         self.clean: list[tuple[int, tuple[str, ...]]] = []  # own dicts as noted when the case began
@@ -1141,7 +1145,7 @@ class _ProcessState:
         over differs from its copy only in those keys."""
         self.set_up = {i: self.noted.probes[i].value for i, _ in self.clean}
 
-    def _put_back_own(self, i: int) -> bool:
+    def _put_back_own(self, i: int, left: list) -> bool:
         """Put back only the keys the case set itself, when nothing else wrote the dict (no value touched
         but those: after a fork each value touched copies its page)."""
         noted = self.noted
@@ -1149,6 +1153,7 @@ class _ProcessState:
             return False
         d, copy = noted.dicts[i], noted.copies[i]
         for key in next(keys for j, keys in self.clean if j == i):
+            left.append(d.get(key))
             if key in copy:
                 d[key] = copy[key]
             else:
@@ -1162,20 +1167,34 @@ class _ProcessState:
             return [i for i, probe in enumerate(noted.probes) if probe.value != versions[i]]
         return [i for i, d in enumerate(noted.dicts) if d != noted.copies[i]]
 
-    def restore(self) -> str:
-        """Put the process back; what could not be put back (then no later case may share it), or ""."""
+    def _put_back_spaces(self, left: list) -> None:
+        """The namespaces and what they hold as noted; what the case left in them goes into `left`."""
         noted = self.noted
         for i in self._changed():  # sys.modules first: what the case imported is imported afresh by the next
-            if not self._put_back_own(i):
+            if not self._put_back_own(i, left):
                 d = noted.dicts[i]
+                left.append(d.copy())
                 d.clear()
                 d.update(noted.copies[i])
             if noted.usable:
                 noted.versions[i] = noted.probes[i].value  # this process's copy of the note: no other sees it
         for container, saved in noted.others:
             if container != saved:
+                left.append(type(container)(container))
                 container.clear()
                 container.update(saved) if type(container) is set else container.extend(saved)
+
+    def restore(self) -> str:
+        """Put the process back; what could not be put back (then no later case may share it), or "".
+
+        What the case left where things are put back is let go only at the end, with collection off until
+        then, and the namespaces are checked once more after it: a finaliser that wrote into one as it was put
+        back would otherwise be noted as its clean state, and reach every later case.
+        """
+        noted = self.noted
+        gc.disable()
+        left: list = []
+        self._put_back_spaces(left)
         mutated = getattr(sys.modules.get("warnings"), "_filters_mutated", None)
         if mutated is not None:  # the C side caches the filters by a version it bumps
             mutated()
@@ -1185,15 +1204,18 @@ class _ProcessState:
             return "the case changed a resource limit"
         if os.getpriority(os.PRIO_PROCESS, 0) != noted.knobs["nice"]:
             return "the case changed its priority"
+        left.append(sys.get_asyncgen_hooks())
         _put_knobs(noted.knobs)
         os.closerange(_FIRST_FREE_FD, 65536)  # the case's own descriptors die with it, as with a process
         for which in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
             signal.setitimer(which, 0)
         for sig, handler in noted.handlers:
-            if handler is not None and _signal.getsignal(sig) is not handler:
+            if handler is not None and (current := _signal.getsignal(sig)) is not handler:
+                left.append(current)
                 _signal.signal(sig, handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, noted.mask)
         for current, saved in self.lists:
+            left.append(current[:])
             current[:] = saved
         if os.environ._data != noted.environ:
             os.environ.clear()
@@ -1207,8 +1229,14 @@ class _ProcessState:
         if noted.digits is not None:
             sys.set_int_max_str_digits(noted.digits)
         sys.setswitchinterval(noted.switch)
+        left += (sys.gettrace(), sys.getprofile())
         sys.settrace(None)
         sys.setprofile(None)
+        left.clear()  # finalisers run here, or in the collection below
+        gc.collect()
+        if self._changed() or any(c != saved for c, saved in self.others) or any(
+                current != saved for current, saved in self.lists):
+            return "a finaliser changed what was put back"
         (gc.enable if noted.gc[0] else gc.disable)()
         gc.set_threshold(*noted.gc[1])
         return ""
@@ -1444,8 +1472,8 @@ class Zygote:
         """A shared case's report for the host: what it printed is read here, from the files it printed into,
         so a report the program forges can claim no output it did not print."""
         code, seconds = frame.get("exit"), frame.get("seconds")
-        if type(code) is not int or not isinstance(seconds, float):
-            raise ProtocolError("a case report without an exit status")
+        if type(code) is not int or not isinstance(seconds, float) or not 0 <= seconds < math.inf:
+            raise ProtocolError("a case report without an exit status and a time")
         assert self.case_files is not None
         out, size = _take_output(self.case_files[0], keep, tail=False)
         err, _ = _take_output(self.case_files[1], STDERR_KEEP, tail=True)
@@ -1761,8 +1789,8 @@ def _parse_args(argv: list[str]) -> types.SimpleNamespace:
 
 def main(argv: list[str]) -> None:
     args = _parse_args(argv)
-    if args.cpu is not None:  # every job inherits it; one that moves itself only changes its own speed
-        with contextlib.suppress(OSError):
+    if args.cpu is not None:  # every job inherits it (one that cannot be set leaves the slot unpinned)
+        with contextlib.suppress(OSError, AttributeError):
             os.sched_setaffinity(0, {args.cpu})
     _prctl(PR_SET_DUMPABLE, 0)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
