@@ -313,14 +313,16 @@ def test_a_job_that_lowers_its_zygote_s_limits_gets_the_slot_restarted(mode):
 def test_each_slot_runs_its_jobs_on_a_cpu_of_its_own(mode):
     """With as many slots as CPUs, slot i and every job it forks run on the i-th CPU this process may use (a
     job's hand-offs between its slot's processes stay on one core); with another number, or `pin_cpus=False`,
-    nothing is pinned. A job that moves its zygote to other CPUs, or changes its scheduling policy, is an
-    anomaly, as a changed limit is: every later fork would inherit it."""
+    nothing is pinned. Where the host has cpusets (cgroups, as root) a job can move neither itself nor its
+    zygote off the slot's CPU; without them it can, and a zygote moved elsewhere is an anomaly, as one whose
+    scheduling policy changed is: every later fork would inherit it."""
     if mode == "jail":
         require_jail()
     cpus = sorted(os.sched_getaffinity(0))
     where = "import os\nprint(sorted(os.sched_getaffinity(0)))\n"
-    moves = {"cpus": f"import os\nos.sched_setaffinity(os.getppid(), {set(cpus)!r})\n",  # the zygote had one
-             "policy": "import os\nos.sched_setscheduler(os.getppid(), os.SCHED_IDLE, os.sched_param(0))\n"}
+    spread = (f"import os\nfor pid in (0, os.getppid()):\n    os.sched_setaffinity(pid, {set(cpus)!r})\n"
+              "print(sorted(os.sched_getaffinity(0)))\n")
+    idle = "import os\nos.sched_setscheduler(os.getppid(), os.SCHED_IDLE, os.sched_param(0))\n"
 
     def run(pool, src):
         return pool.run({"mode": "exec", "files": {"s.py": src}, "argv": ["{python}", "{workdir}/s.py"]}, FAST)
@@ -328,11 +330,16 @@ def test_each_slot_runs_its_jobs_on_a_cpu_of_its_own(mode):
     with Pool(SandboxConfig(mode=mode, workers=len(cpus), preload_pytest=False)) as pool:
         seen = {run(pool, where).stdout.strip() for _ in range(2 * len(cpus))}
         assert seen <= {str([cpu]) for cpu in cpus}, seen
-        for name, src in moves.items():
-            if name == "cpus" and len(cpus) == 1:
-                continue
-            res = run(pool, src)
-            assert res.status == "exit" and res.anomaly, (name, res)
+        with pool.slot() as slot:
+            cpusets = slot.cgroup is not None and slot.cgroup.cpu is not None
+        if len(cpus) > 1:
+            res = run(pool, spread)
+            if cpusets:
+                assert res.stdout.strip() in seen and not res.anomaly, res
+            else:
+                assert res.stdout.strip() == str(cpus) and res.anomaly, res
+        res = run(pool, idle)
+        assert res.status == "exit" and res.anomaly, res
         assert run(pool, "import os\nprint(os.sched_getscheduler(0))\n").stdout.strip() == str(os.SCHED_OTHER)
     for config in ({"pin_cpus": False}, {"workers": len(cpus) + 1}):
         with Pool(SandboxConfig(mode=mode, preload_pytest=False, **{"workers": len(cpus), **config})) as pool:

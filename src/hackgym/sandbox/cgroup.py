@@ -2,7 +2,9 @@
 
 rlimits alone are weak: RLIMIT_AS counts address space rather than memory, files on the jail's tmpfs count
 against nothing, and RLIMIT_NPROC counts a uid's processes system-wide. A cgroup bounds what a whole slot
-(zygote, job and every descendant, setsid or not) may hold, and lets the host kill all of it at once.
+(zygote, job and every descendant, setsid or not) may hold, and lets the host kill all of it at once. A
+pinned slot also gets a cpuset of its one CPU where the cpuset controller is there: a job can then move
+neither itself nor what it forks onto another slot's CPU (`sched_setaffinity` alone would let it).
 Creating cgroups needs root here; without it the slot runs on rlimits alone and `describe()` says so.
 Slot cgroups are made below the cgroup the host process already runs in, so outer limits still apply.
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CONTROLLERS = ("memory", "pids")
+OPTIONAL = ("cpuset",)  # used where present: a slot without it is only pinned by affinity
 _COUNTER = itertools.count()
 LAST_ERROR = ""  # why the last slot cgroup could not be made, for describe()
 
@@ -73,6 +76,10 @@ def detect(root: Path = CGROUP_ROOT, proc_cgroup: str | None = None, euid: int |
         parents[ctrl] = mount / own.get(ctrl, "/").lstrip("/")
     if not all(os.access(p, os.W_OK) for p in parents.values()):
         return "cgroup folders are not writable"
+    for ctrl in OPTIONAL:
+        folder = root / ctrl / own.get(ctrl, "/").lstrip("/")
+        if (root / ctrl / "cgroup.procs").exists() and os.access(folder, os.W_OK):
+            parents[ctrl] = folder
     return Layout(1, parents)
 
 
@@ -89,12 +96,15 @@ def _write(path: Path, value: str) -> None:
 class SlotCgroup:
     """One slot's cgroup(s): created with limits, joined by the slot's first process, killed and removed."""
 
-    def __init__(self, layout: Layout, name: str, mem_mb: int, pids: int) -> None:
+    def __init__(self, layout: Layout, name: str, mem_mb: int, pids: int, cpu: int | None = None) -> None:
         self.layout = layout
         self.dirs: list[Path] = []
+        self.cpu: int | None = None  # the CPU its cpuset holds it to, when it has one
         try:
             if layout.version == 2:
                 self._make_v2(layout.parents[""], name, mem_mb, pids)
+                if cpu is not None:
+                    self._cpuset_v2(cpu)
             else:
                 mem = layout.parents["memory"] / name
                 mem.mkdir()
@@ -106,9 +116,36 @@ class SlotCgroup:
                 pid_dir.mkdir()
                 self.dirs.append(pid_dir)
                 _write(pid_dir / "pids.max", str(pids))
+                if cpu is not None and "cpuset" in layout.parents:
+                    self._cpuset_v1(layout.parents["cpuset"], name, cpu)
         except OSError:
             self.remove()
             raise
+
+    def _cpuset_v1(self, parent: Path, name: str, cpu: int) -> None:
+        d = parent / name
+        try:
+            d.mkdir()
+        except OSError:
+            return
+        try:
+            _write(d / "cpuset.cpus", str(cpu))
+            _write(d / "cpuset.mems", (parent / "cpuset.mems").read_text().strip())  # needed before any task
+        except OSError:
+            with contextlib.suppress(OSError):
+                d.rmdir()
+            return
+        self.dirs.append(d)
+        self.cpu = cpu
+
+    def _cpuset_v2(self, cpu: int) -> None:
+        d = self.dirs[0]
+        with contextlib.suppress(OSError):
+            for holder in (d.parent.parent, d.parent):
+                if "cpuset" not in (holder / "cgroup.subtree_control").read_text().split():
+                    _write(holder / "cgroup.subtree_control", "+cpuset")
+            _write(d / "cpuset.cpus", str(cpu))
+            self.cpu = cpu
 
     def _make_v2(self, parent: Path, name: str, mem_mb: int, pids: int) -> None:
         # v2 forbids controllers in a cgroup that holds processes (ours does unless it is the root), so the
@@ -220,15 +257,16 @@ def _sweep_stale(layout: Layout) -> None:
                         d.rmdir()
 
 
-def slot_cgroup(slot: int, mem_mb: int, pids: int) -> SlotCgroup | None:
-    """A fresh cgroup for one slot start, or None where cgroups are not available (see `host_layout`)."""
+def slot_cgroup(slot: int, mem_mb: int, pids: int, cpu: int | None = None) -> SlotCgroup | None:
+    """A fresh cgroup for one slot start (held to `cpu` where cpusets are there), or None where cgroups are not
+    available (see `host_layout`)."""
     layout = host_layout()
     if isinstance(layout, str):
         return None
     _sweep_stale(layout)
     name = f"hackgym-{os.getpid()}-{slot}-{next(_COUNTER)}"
     try:
-        return SlotCgroup(layout, name, mem_mb, pids)
+        return SlotCgroup(layout, name, mem_mb, pids, cpu)
     except OSError as exc:
         global LAST_ERROR
         LAST_ERROR = f"could not create a slot cgroup: {exc}"
@@ -242,4 +280,5 @@ def describe() -> str:
         return f"no cgroup limits: {layout}"
     if LAST_ERROR:
         return f"no cgroup limits: {LAST_ERROR}"
-    return f"memory and process-count limits per slot ({layout.describe()})"
+    cpus = ", a cpuset of its CPU where pinned" if "cpuset" in layout.parents or layout.version == 2 else ""
+    return f"memory and process-count limits per slot{cpus} ({layout.describe()})"

@@ -139,7 +139,7 @@ class Slot:
     # -- lifecycle
     def start(self) -> None:
         self.stop()
-        self.cgroup = _cgroup.slot_cgroup(self.index, self.config.slot_mem_mb, self.config.slot_pids)
+        self.cgroup = _cgroup.slot_cgroup(self.index, self.config.slot_mem_mb, self.config.slot_pids, self.cpu)
         procs = self.cgroup.procs_files if self.cgroup else []
         if self.config.mode == "jail":
             problem = _launch.jail_problem()

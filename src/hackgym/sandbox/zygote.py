@@ -1038,6 +1038,7 @@ class _Noted:
         self.digits = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
         self.switch = sys.getswitchinterval()
         self.gc = (gc.isenabled(), gc.get_threshold())
+        self.gc_debug = gc.get_debug()
         self.handlers = [(sig, _signal.SIG_DFL if sig in _JOB_DEFAULT_SIGNALS else _signal.getsignal(sig))
                          for sig in _signal.valid_signals() if sig not in (signal.SIGKILL, signal.SIGSTOP)]
         self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
@@ -1179,7 +1180,7 @@ class _ProcessState:
             if noted.usable:
                 noted.versions[i] = noted.probes[i].value  # this process's copy of the note: no other sees it
         for container, saved in noted.others:
-            if container != saved:
+            if not _same(container, saved):
                 left.append(type(container)(container))
                 container.clear()
                 container.update(saved) if type(container) is set else container.extend(saved)
@@ -1187,9 +1188,11 @@ class _ProcessState:
     def restore(self) -> str:
         """Put the process back; what could not be put back (then no later case may share it), or "".
 
-        What the case left where things are put back is let go only at the end, with collection off until
-        then, and the namespaces are checked once more after it: a finaliser that wrote into one as it was put
-        back would otherwise be noted as its clean state, and reach every later case.
+        Everything the case left where things are put back (namespace values, lists, signal handlers, trace
+        functions, async generator hooks) is let go only at the end, with collection off until then, so that
+        no finaliser runs in between: one that wrote into a namespace already noted as clean would reach every
+        later case. Once it is let go (and collected), what frees nothing is set again, and what would free
+        something must still be as put back, else the case and the rest run in fresh processes.
         """
         noted = self.noted
         gc.disable()
@@ -1206,40 +1209,74 @@ class _ProcessState:
             return "the case changed its priority"
         left.append(sys.get_asyncgen_hooks())
         _put_knobs(noted.knobs)
-        os.closerange(_FIRST_FREE_FD, 65536)  # the case's own descriptors die with it, as with a process
-        for which in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
-            signal.setitimer(which, 0)
         for sig, handler in noted.handlers:
             if handler is not None and (current := _signal.getsignal(sig)) is not handler:
                 left.append(current)
                 _signal.signal(sig, handler)
-        signal.pthread_sigmask(signal.SIG_SETMASK, noted.mask)
         for current, saved in self.lists:
-            left.append(current[:])
-            current[:] = saved
+            if not _same(current, saved):
+                left.append(current[:])
+                current[:] = saved
         if os.environ._data != noted.environ:
             os.environ.clear()
             os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in noted.environ.items()})
             self.c_environ = _c_environ()
         if _c_environ() != (self.c_environ or noted.c_environ):
             return "the C environment block changed past os.environ (os.putenv, or a variable set and removed)"
+        left += (sys.gettrace(), sys.getprofile())
+        sys.settrace(None)
+        sys.setprofile(None)
+        gc.set_debug(noted.gc_debug)
+        _RELEASE["release"](left, gc.collect)  # finalisers run here, in a function of no noted namespace
+        self._set_plain()
+        if self._moved():
+            return "a finaliser or a thread changed what was put back"
+        (gc.enable if noted.gc[0] else gc.disable)()
+        gc.set_threshold(*noted.gc[1])
+        return ""
+
+    def _set_plain(self) -> None:
+        """What setting again frees nothing: descriptors, timers, folder, umask and interpreter settings."""
+        noted = self.noted
+        os.closerange(_FIRST_FREE_FD, 65536)  # the case's own descriptors die with it, as with a process
+        for which in (signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF):
+            signal.setitimer(which, 0)
+        signal.pthread_sigmask(signal.SIG_SETMASK, noted.mask)
+        _thread.stack_size(0)
+        _signal.set_wakeup_fd(-1)
         os.chdir(self.workdir)
         os.umask(noted.umask)
         sys.setrecursionlimit(noted.recursion)
         if noted.digits is not None:
             sys.set_int_max_str_digits(noted.digits)
         sys.setswitchinterval(noted.switch)
-        left += (sys.gettrace(), sys.getprofile())
-        sys.settrace(None)
-        sys.setprofile(None)
-        left.clear()  # finalisers run here, or in the collection below
-        gc.collect()
-        if self._changed() or any(c != saved for c, saved in self.others) or any(
-                current != saved for current, saved in self.lists):
-            return "a finaliser changed what was put back"
-        (gc.enable if noted.gc[0] else gc.disable)()
-        gc.set_threshold(*noted.gc[1])
-        return ""
+
+    def _moved(self) -> bool:
+        """Whether anything put back (that would free something if set again) is not as put back."""
+        noted = self.noted
+        return (not _alone() or bool(self._changed())
+                or not all(_same(c, saved) for c, saved in self.others)
+                or not all(_same(c, saved) for c, saved in self.lists)
+                or any(h is not None and _signal.getsignal(sig) is not h for sig, h in noted.handlers)
+                or sys.gettrace() is not None or sys.getprofile() is not None or gc.get_debug() != noted.gc_debug
+                or _knobs() != noted.knobs or [resource.getrlimit(r) for r in _RLIMITS] != self.limits
+                or _c_environ() != (self.c_environ or noted.c_environ))
+
+
+def _same(current, saved) -> bool:
+    """The same items, by identity: an equal item can be another object (a str or tuple subclass with data)."""
+    if len(current) != len(saved):
+        return False
+    if type(current) is set:
+        return {id(x) for x in current} == {id(x) for x in saved}
+    return all(a is b for a, b in zip(current, saved, strict=True))
+
+
+# Lets go of what a case left, in a function whose globals are no namespace the restore notes: a warning raised
+# as an object is freed (an unclosed file's ResourceWarning) writes `__warningregistry__` into the globals of
+# the function that freed it.
+_RELEASE: dict = {"__builtins__": {}}
+exec("def release(left, collect):\n    left.clear()\n    collect()\n", _RELEASE)  # noqa: S102 - our own code
 
 
 def _shared_case(code, path: str, text: str, state: _ProcessState) -> tuple[int, float]:
