@@ -21,6 +21,7 @@ import faulthandler
 import gc
 import json
 import math
+import operator
 import os
 import resource
 import select
@@ -1022,6 +1023,7 @@ class _Noted:
         self.dicts = [d for d in [sys.modules, sys.path_importer_cache, *spaces, *(v for v in held if type(v) is dict)]
                       if not (id(d) in seen or seen.add(id(d)))]
         self.copies = [dict(d) for d in self.dicts]
+        seen.update(map(id, (sys.path, sys.argv, sys.meta_path, sys.path_hooks)))  # a job child's own: see below
         self.others = [(v, type(v)(v)) for v in held if type(v) is not dict and not (id(v) in seen or seen.add(id(v)))]
         self.usable = _versions_usable()
         self.probes = [_version_probe(d) for d in self.dicts] if self.usable else []
@@ -1128,8 +1130,6 @@ class _ProcessState:
         self.noted = _NOTED[0] if _NOTED else _Noted()
         self.c_environ: tuple[int, ...] | None = None  # once os.environ is put back, the block it left
         self.lists = [(xs, list(xs)) for xs in (sys.path, sys.argv, sys.meta_path, sys.path_hooks)]
-        # the lists and sets the note holds but those above, which hold the job child's own (sys.path[0])
-        self.others = [(c, saved) for c, saved in self.noted.others if not any(c is xs for xs, _ in self.lists)]
         self.limits = [resource.getrlimit(r) for r in _RLIMITS]
         self.own = self.noted.own if self.noted.usable else []
         self.clean: list[tuple[int, tuple[str, ...]]] = []  # own dicts as noted when the case began
@@ -1180,7 +1180,7 @@ class _ProcessState:
             if noted.usable:
                 noted.versions[i] = noted.probes[i].value  # this process's copy of the note: no other sees it
         for container, saved in noted.others:
-            if not _same(container, saved):
+            if container != saved:
                 left.append(type(container)(container))
                 container.clear()
                 container.update(saved) if type(container) is set else container.extend(saved)
@@ -1255,21 +1255,16 @@ class _ProcessState:
         """Whether anything put back (that would free something if set again) is not as put back."""
         noted = self.noted
         return (not _alone() or bool(self._changed())
-                or not all(_same(c, saved) for c, saved in self.others)
-                or not all(_same(c, saved) for c, saved in self.lists)
+                or any(c != saved for c, saved in noted.others) or not all(_same(c, saved) for c, saved in self.lists)
                 or any(h is not None and _signal.getsignal(sig) is not h for sig, h in noted.handlers)
                 or sys.gettrace() is not None or sys.getprofile() is not None or gc.get_debug() != noted.gc_debug
                 or _knobs() != noted.knobs or [resource.getrlimit(r) for r in _RLIMITS] != self.limits
                 or _c_environ() != (self.c_environ or noted.c_environ))
 
 
-def _same(current, saved) -> bool:
-    """The same items, by identity: an equal item can be another object (a str or tuple subclass with data)."""
-    if len(current) != len(saved):
-        return False
-    if type(current) is set:
-        return {id(x) for x in current} == {id(x) for x in saved}
-    return all(a is b for a, b in zip(current, saved, strict=True))
+def _same(current: list, saved: list) -> bool:
+    """The same items, by identity: an equal item can be another object (a str subclass carrying data)."""
+    return len(current) == len(saved) and all(map(operator.is_, current, saved))
 
 
 # Lets go of what a case left, in a function whose globals are no namespace the restore notes: a warning raised
