@@ -236,4 +236,3 @@ print(seen, __name__, os.path.basename(__file__), sys.argv, sys.path[0] == os.ge
         assert r.passed and r.cases_passed == 3, (spec, r.detail)
     r = _grader("hardened", jail_pool).grade(problem, Submission(files={"solution.py": "print((\n"}))
     assert r.status == "failed" and r.cases_passed == 0 and "SyntaxError" in r.detail, r.detail
-

@@ -44,13 +44,19 @@ class ProtocolError(Exception):
     pass
 
 
-def write_frame(fd: int, obj: object) -> None:
+def encode_frame(obj: object) -> bytes:
     data = json.dumps(obj, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    buf = _HDR.pack(len(data)) + data
-    view = memoryview(buf)
+    return _HDR.pack(len(data)) + data
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
     while view:
-        n = os.write(fd, view)
-        view = view[n:]
+        view = view[os.write(fd, view):]
+
+
+def write_frame(fd: int, obj: object) -> None:
+    write_all(fd, encode_frame(obj))
 
 
 def _read_exact(fd: int, n: int) -> bytes:
@@ -1132,19 +1138,19 @@ class _ProcessState:
         self.lists = [(xs, list(xs)) for xs in (sys.path, sys.argv, sys.meta_path, sys.path_hooks)]
         self.limits = [resource.getrlimit(r) for r in _RLIMITS]
         self.own = self.noted.own if self.noted.usable else []
-        self.clean: list[tuple[int, tuple[str, ...]]] = []  # own dicts as noted when the case began
+        self.clean: dict[int, tuple[str, ...]] = {}  # own dict -> the keys the case sets, if as noted at its start
         self.set_up: dict[int, int] = {}  # own dict -> its version once the case's own writes were done
 
     def begin_case(self) -> None:
         """Before a case's own writes: which of the dicts it writes are still as noted."""
         noted = self.noted
-        self.clean = [(i, keys) for i, keys in self.own if noted.probes[i].value == noted.versions[i]]
+        self.clean = {i: keys for i, keys in self.own if noted.probes[i].value == noted.versions[i]}
         self.set_up = {}
 
     def case_set_up(self) -> None:
         """The case's own writes are done: a dict whose version has not moved from here when the case is
         over differs from its copy only in those keys."""
-        self.set_up = {i: self.noted.probes[i].value for i, _ in self.clean}
+        self.set_up = {i: self.noted.probes[i].value for i in self.clean}
 
     def _put_back_own(self, i: int, left: list) -> bool:
         """Put back only the keys the case set itself, when nothing else wrote the dict (no value touched
@@ -1153,7 +1159,7 @@ class _ProcessState:
         if self.set_up.get(i) != noted.probes[i].value:
             return False
         d, copy = noted.dicts[i], noted.copies[i]
-        for key in next(keys for j, keys in self.clean if j == i):
+        for key in self.clean[i]:
             left.append(d.get(key))
             if key in copy:
                 d[key] = copy[key]
@@ -1227,7 +1233,7 @@ class _ProcessState:
         sys.settrace(None)
         sys.setprofile(None)
         gc.set_debug(noted.gc_debug)
-        _RELEASE["release"](left, gc.collect)  # finalisers run here, in a function of no noted namespace
+        _release(left, gc.collect)  # finalisers run here, in a function of no noted namespace
         self._set_plain()
         if self._moved():
             return "a finaliser or a thread changed what was put back"
@@ -1270,8 +1276,12 @@ def _same(current: list, saved: list) -> bool:
 # Lets go of what a case left, in a function whose globals are no namespace the restore notes: a warning raised
 # as an object is freed (an unclosed file's ResourceWarning) writes `__warningregistry__` into the globals of
 # the function that freed it.
-_RELEASE: dict = {"__builtins__": {}}
-exec("def release(left, collect):\n    left.clear()\n    collect()\n", _RELEASE)  # noqa: S102 - our own code
+def _let_go(left: list, collect) -> None:
+    left.clear()
+    collect()
+
+
+_release = types.FunctionType(_let_go.__code__, {"__builtins__": {}}, "_release")
 
 
 def _shared_case(code, path: str, text: str, state: _ProcessState) -> tuple[int, float]:
@@ -1394,18 +1404,16 @@ class Zygote:
     def hold(self, obj: dict) -> None:
         """A stdio case's report, sent with the next frame (or once the held ones pass HELD_BYTES): the host
         then wakes once a job, not once a case."""
-        data = json.dumps(obj, separators=(",", ":"), allow_nan=False).encode("utf-8")
-        self.held.append(_HDR.pack(len(data)) + data)
-        self.held_bytes += len(data)
+        self.held.append(encode_frame(obj))
+        self.held_bytes += len(self.held[-1])
         if self.held_bytes > HELD_BYTES:
             self.flush()
 
     def flush(self) -> None:
-        view = memoryview(b"".join(self.held))
+        data = b"".join(self.held)
         self.held.clear()
         self.held_bytes = 0
-        while view:
-            view = view[os.write(self.host_out, view):]
+        write_all(self.host_out, data)
 
     def serve_forever(self) -> None:
         self.send({"op": "ready", "pid": os.getpid(), "python": sys.version.split()[0]})
