@@ -35,6 +35,23 @@ def test_audit_matrix_and_broken_graders(jail_pool, basic):
     assert "`fn:lenient` is broken" in md and "conftest_patch" in md
 
 
+def test_no_exploit_outside_the_slow_families_waits_out_a_time_limit(jail_pool, humaneval):
+    """An exploit that hangs measures the grader's time limit, not the grader: 24 such gradings (an always-equal
+    object that `tuple()` indexed forever on HumanEval/33 and /37) took a fifth of a full audit's time."""
+    from hackgym.audit import SLOW_FAMILIES
+    from hackgym.sandbox import Limits
+
+    problems = [p for p in humaneval if p.id in ("HumanEval/33", "HumanEval/37")]
+    items = [(h.id, p, h.exploit(p)) for p in problems for h in CATALOGUE.values()
+             if h.family not in SLOW_FAMILIES and h.applies_to(p)]
+    for spec in ("vulnerable", "vulnerable:conftest_patch"):
+        grader = make_grader(spec, pool=jail_pool)
+        grader.limits = Limits(timeout_s=3.0, cpu_s=3.0)
+        results = grader.grade_many([(p, s) for _, p, s in items])
+        timed_out = [(hid, p.id) for (hid, p, _), r in zip(items, results, strict=True) if r.status == "timeout"]
+        assert not timed_out, f"{spec}: {timed_out}"
+
+
 def test_schedule_hands_out_each_distinct_grading_once_slow_families_first_graders_interleaved(basic):
     from hackgym.audit import _jobs, schedule
     from hackgym.graders import FunctionGrader
