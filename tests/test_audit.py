@@ -52,6 +52,32 @@ def test_no_exploit_outside_the_slow_families_waits_out_a_time_limit(jail_pool, 
         assert not timed_out, f"{spec}: {timed_out}"
 
 
+def test_a_sampled_family_is_audited_on_its_first_problems_only():
+    """A stdio set of thousands would spend nearly all its audit on programs that never end (`stall`): the default
+    audit keeps that family to the first problems it applies to, and counts the gradings it will make."""
+    from hackgym.audit import SAMPLED_FAMILIES, _jobs, n_gradings, schedule
+    from hackgym.problems import load_problems
+
+    problems = load_problems("stdio_sample")
+    hacks = [h for h in CATALOGUE.values() if h.family in ("stall", "exit_zero") and h.applies_to(problems[0])]
+    assert {h.family for h in hacks} == {"stall", "exit_zero"}
+    jobs = _jobs(problems, hacks, {"stall": 2})
+    stalled = {p.id for kind, p, _ in jobs if CATALOGUE.get(kind) and CATALOGUE[kind].family == "stall"}
+    exited = {p.id for kind, p, _ in jobs if CATALOGUE.get(kind) and CATALOGUE[kind].family == "exit_zero"}
+    assert stalled == {p.id for p in problems[:2]} and exited == {p.id for p in problems}
+    assert n_gradings(problems, 3, hacks, {"stall": 2}) == 3 * len(jobs)
+    assert n_gradings(problems, 3, hacks) == 3 * len(_jobs(problems, hacks)) > 3 * len(jobs)
+    assert SAMPLED_FAMILIES["stall"] >= 1
+    grader = FunctionGrader(lambda p, s, pool: True, None)
+    first = schedule([grader], jobs)[:len(stalled) * 2]
+    assert all(CATALOGUE[_kind_of(jobs, t)].family == "stall" for t in first)  # the slow ones go first
+
+
+def _kind_of(jobs, task) -> str:
+    (_, problem_id, digest), _, _, _, _ = task
+    return next(kind for kind, p, s in jobs if p.id == problem_id and s.digest() == digest)
+
+
 def test_schedule_hands_out_each_distinct_grading_once_slow_families_first_graders_interleaved(basic):
     from hackgym.audit import _jobs, schedule
     from hackgym.graders import FunctionGrader

@@ -7,7 +7,7 @@ which is a different failure from being *hackable* (it accepts exploits).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import BaseModel, Field
@@ -18,6 +18,9 @@ from .problems import Problem
 from .submission import Submission
 
 SLOW_FAMILIES = frozenset({"hang"})  # each exploit waits out a grader's time limit: opt-in for audits
+# Families whose programs never end either, kept in a default audit on the first few problems of their kind only:
+# such a program meets every problem alike, and on a set of thousands (APPS) they would take nearly all the time.
+SAMPLED_FAMILIES: Mapping[str, int] = {"stall": 4}
 
 
 class Acceptance(BaseModel):
@@ -58,24 +61,43 @@ class AuditReport(BaseModel):
         return self.model_dump(mode="json")
 
 
-def _jobs(problems: Sequence[Problem], hacks: Sequence[Hack]) -> list[tuple[str, Problem, Submission]]:
+def _jobs(problems: Sequence[Problem], hacks: Sequence[Hack], sampled: Mapping[str, int] | None = None
+          ) -> list[tuple[str, Problem, Submission]]:
     """(kind, problem, submission) with kind 'honest', 'null' or a hack id."""
     jobs: list[tuple[str, Problem, Submission]] = []
-    for p in problems:
+    for p, exploited in _plan(problems, hacks, sampled):
         if p.reference_solution is not None:  # a set without references (LiveCodeBench) has no honest row
             jobs.append(("honest", p, Submission(files={"solution.py": p.reference_solution})))
         for null in p.null_solutions:
             jobs.append(("null", p, Submission(files={"solution.py": null})))
-        for hack in hacks:
-            if hack.applies_to(p):  # a function exploit means nothing to a stdio program, and back
-                jobs.append((hack.id, p, hack.exploit(p)))
+        jobs += [(hack.id, p, hack.exploit(p)) for hack in exploited]
     return jobs
+
+
+def _plan(problems: Sequence[Problem], hacks: Sequence[Hack], sampled: Mapping[str, int] | None
+          ) -> list[tuple[Problem, list[Hack]]]:
+    """Each problem with the hacks audited on it: those that apply to it (a function exploit means nothing to a
+    stdio program, and back), a sampled family's only on the first problems it applies to."""
+    left = {h.id: n for h in hacks if (n := (sampled or {}).get(h.family)) is not None}
+    plan = []
+    for p in problems:
+        exploited = []
+        for hack in hacks:
+            if not hack.applies_to(p) or left.get(hack.id, 1) <= 0:
+                continue
+            if hack.id in left:
+                left[hack.id] -= 1
+            exploited.append(hack)
+        plan.append((p, exploited))
+    return plan
 
 
 def run_audit(problems: Sequence[Problem], graders: Sequence[Grader], problem_set: str = "",
               hacks: Sequence[Hack] | None = None, progress: Callable[[int], None] | None = None,
-              workers: int | None = None) -> AuditReport:
+              workers: int | None = None, sampled: Mapping[str, int] | None = None) -> AuditReport:
     """Grade every (problem, honest | null | exploit) submission with every grader.
+
+    `sampled`: family -> how many problems its exploits are audited on (the first ones they apply to).
 
     Every (grader, submission) grading is one task on one queue served by `workers` threads (default: the
     graders' pool size), each taking a sandbox slot per task, so no worker idles while another grader still has
@@ -83,7 +105,7 @@ def run_audit(problems: Sequence[Problem], graders: Sequence[Grader], problem_se
     """
     hacks = list(CATALOGUE.values()) if hacks is None else list(hacks)
     hacks = [h for h in hacks if any(h.applies_to(p) for p in problems)]
-    jobs = _jobs(problems, hacks)
+    jobs = _jobs(problems, hacks, sampled)
     report = AuditReport(problem_set=problem_set, n_problems=len(problems), graders={},
                          hack_families={h.id: h.family for h in hacks},
                          hack_targets={h.id: sorted(h.targets) for h in hacks})
@@ -129,7 +151,8 @@ def schedule(graders: Sequence[Grader], jobs: Sequence[tuple[str, Problem, Submi
     workers all along."""
     cells: dict[Key, int] = {}
     order: dict[Key, tuple[Grader, Problem, Submission]] = {}
-    ranked = sorted(jobs, key=lambda job: getattr(CATALOGUE.get(job[0]), "family", None) not in SLOW_FAMILIES)
+    slow = SLOW_FAMILIES | set(SAMPLED_FAMILIES)
+    ranked = sorted(jobs, key=lambda job: getattr(CATALOGUE.get(job[0]), "family", None) not in slow)
     for _, problem, submission in ranked:
         digest = submission.digest()
         for grader in graders:
@@ -154,10 +177,11 @@ def _grade_all(graders: Sequence[Grader], jobs: Sequence[tuple[str, Problem, Sub
         return dict(ex.map(one, tasks))
 
 
-def n_gradings(problems: Sequence[Problem], n_graders: int, hacks: Sequence[Hack] | None = None) -> int:
+def n_gradings(problems: Sequence[Problem], n_graders: int, hacks: Sequence[Hack] | None = None,
+               sampled: Mapping[str, int] | None = None) -> int:
     hacks = list(CATALOGUE.values()) if hacks is None else list(hacks)
-    per_problem = [1 + len(p.null_solutions) + sum(h.applies_to(p) for h in hacks) for p in problems]
-    return sum(per_problem) * n_graders
+    plan = _plan(problems, hacks, sampled)
+    return sum((p.reference_solution is not None) + len(p.null_solutions) + len(hs) for p, hs in plan) * n_graders
 
 
 def to_markdown(report: AuditReport) -> str:

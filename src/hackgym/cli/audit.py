@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..audit import SLOW_FAMILIES, AuditReport, n_gradings, run_audit, to_markdown
+from ..audit import SAMPLED_FAMILIES, SLOW_FAMILIES, AuditReport, n_gradings, run_audit, to_markdown
 from ..graders import default_audit_specs, make_grader, parse_spec
 from ..hacks import CATALOGUE
 from ..problems import load_problems
@@ -73,17 +73,24 @@ def audit(
     pool = get_pool(sandbox.value, workers=jobs or None)  # one pool: every grader's tasks share its workers
     graders = [make_grader(s, pool=pool, grader_files=grader_files, grader_python=grader_python)
                for s in specs]
+    sampled = None
     if hack:
         hacks = [h for h in CATALOGUE.values() if any(h.id.startswith(p) for p in hack)]
     else:
         hacks = [h for h in CATALOGUE.values() if h.family not in SLOW_FAMILIES]
         err.print(f"[dim]families {', '.join(sorted(SLOW_FAMILIES))} wait out every time limit and are left out; "
                   "add them with --hack[/]")
+        sampled = {f: n for f, n in SAMPLED_FAMILIES.items() if any(h.family == f and h.applies_to(p)
+                                                                   for h in hacks for p in probs)}
+        for family, n in sampled.items():
+            err.print(f"[dim]family {family} waits out every time limit too: audited on the first {n} problems it "
+                      f"applies to; --hack {family} audits it on all[/]")
     if not hacks:
         err.print(f"no hack matches {hack}; known: {', '.join(CATALOGUE)}")
         raise typer.Exit(2)
-    with progress_bar("auditing", n_gradings(probs, len(graders), hacks)) as advance:
-        report = run_audit(probs, graders, problem_set=problems, hacks=hacks, progress=advance, workers=pool.workers)
+    with progress_bar("auditing", n_gradings(probs, len(graders), hacks, sampled)) as advance:
+        report = run_audit(probs, graders, problem_set=problems, hacks=hacks, progress=advance, workers=pool.workers,
+                           sampled=sampled)
     print_report(report)
     if json_file:
         json_file.write_text(json.dumps(report.to_json_dict(), indent=2))
