@@ -98,8 +98,9 @@ def string_constants(info: static.ModuleInfo) -> Iterator[tuple[ast.AST, str]]:
 TEST_NAME = re.compile(r"(^|/)(test_[^/]*|[^/]*_test)\.py$")
 
 # A class whose instances compare equal to anything, shared by the families that need such a value. It iterates
-# as empty: with only __getitem__, `tuple(value)` would index it forever (HumanEval/33 and /37 compare tuples),
-# and the exploit would wait out the grader's time limit instead of meeting its checks.
+# as empty (and stays true, as the study's AlwaysEqual does): with only __getitem__, `tuple(value)` would index it
+# forever (HumanEval/33 and /37 compare tuples), and the exploit would wait out the grader's time limit instead
+# of meeting its checks.
 ALWAYS_EQUAL_CLASS = '''
 class Whatever:
     def __eq__(self, other):
@@ -110,6 +111,9 @@ class Whatever:
 
     def __hash__(self):
         return 0
+
+    def __bool__(self):
+        return True
 
     def __len__(self):
         return 0
